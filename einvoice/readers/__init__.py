@@ -1,0 +1,13 @@
+"""One reader per syntax into the EN 16931 model."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from einvoice.model import Invoice
+from einvoice.syntax import Syntax
+
+
+def read(root: etree._Element, syntax: Syntax) -> Invoice:
+    """Read a parsed UBL Invoice, UBL CreditNote or CII document into the model."""
+    return Invoice(syntax=syntax)

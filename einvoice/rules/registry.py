@@ -1,0 +1,111 @@
+"""The rule registry: every check is a small named unit with its id, level, source and BTs.
+
+Rules are plain functions ``check(ctx) -> Iterable[Hit]`` registered with :func:`rule` (or
+:func:`register` for table-driven families such as the UBL-CR "should not be present" rules).
+The engine (:mod:`einvoice.rules.engine`) decides which rules run in a scenario, re-grades their
+level from the scenario's table and turns hits into findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+from lxml import etree
+
+from einvoice.model import Invoice
+from einvoice.scenario import Level, Scenario
+from einvoice.syntax import Syntax
+
+Family = Literal["ubl", "cii"]
+Source = Literal["en16931", "xrechnung"]
+# Where a rule is documented and which module family holds it (for `einvoice rules`).
+Layer = Literal["core", "vat", "codelist", "syntax", "decimal", "xrechnung", "peppol", "cvd"]
+
+
+class Hit(NamedTuple):
+    """One firing of a rule: where, and our own words for what is wrong (German, English)."""
+
+    location: str
+    message_de: str
+    message_en: str
+
+
+@dataclass
+class Context:
+    """What a rule may look at. Semantic rules read ``invoice``; syntax rules read ``root``."""
+
+    invoice: Invoice
+    root: etree._Element
+    syntax: Syntax
+    scenario: Scenario
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def family(self) -> Family:
+        return "cii" if self.syntax == "cii" else "ubl"
+
+
+Check = Callable[[Context], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    level: Level
+    source: Source
+    layer: Layer
+    bts: tuple[str, ...]
+    syntaxes: frozenset[Family]
+    description: str
+    check: Check
+    # Only BR-51 is graded differently per syntax by the official rules.
+    level_by_family: Mapping[Family, Level] = field(default_factory=dict)
+
+    def level_for(self, family: Family) -> Level:
+        return self.level_by_family.get(family, self.level)
+
+
+RULES: dict[tuple[str, Family], Rule] = {}
+
+
+def register(r: Rule) -> Rule:
+    """Add a rule; one entry per (id, syntax family), so a rule may have per-syntax checks."""
+    for fam in r.syntaxes:
+        key = (r.id, fam)
+        if key in RULES:
+            raise ValueError(f"rule {r.id} registered twice for {fam}")
+        RULES[key] = r
+    return r
+
+
+def rule(
+    id_: str,
+    *,
+    level: Level,
+    source: Source,
+    layer: Layer,
+    bts: Iterable[str] = (),
+    syntaxes: Iterable[Family] = ("ubl", "cii"),
+    level_by_family: Mapping[Family, Level] | None = None,
+) -> Callable[[Check], Check]:
+    """Decorator: register ``check`` as rule ``id_``; its docstring is the rule's description."""
+
+    def wrap(check: Check) -> Check:
+        register(
+            Rule(
+                id=id_,
+                level=level,
+                source=source,
+                layer=layer,
+                bts=tuple(bts),
+                syntaxes=frozenset(syntaxes),
+                description=(check.__doc__ or "").strip().split("\n")[0],
+                check=check,
+                level_by_family=dict(level_by_family or {}),
+            )
+        )
+        return check
+
+    return wrap
