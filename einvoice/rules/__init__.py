@@ -9,7 +9,17 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from einvoice.rules.registry import RULES, Context, Hit, Rule, register, rule
+from einvoice.rules.registry import (
+    FAMILIES,
+    RULES,
+    Context,
+    Hit,
+    Rule,
+    RuleFamily,
+    register,
+    register_family,
+    rule,
+)
 
 _LOADED = False
 
@@ -25,4 +35,4 @@ def load_all() -> None:
     _LOADED = True
 
 
-__all__ = ["RULES", "Context", "Hit", "Rule", "load_all", "register", "rule"]
+__all__ = ["FAMILIES", "RULES", "Context", "Hit", "Rule", "RuleFamily", "load_all", "register", "register_family", "rule"]

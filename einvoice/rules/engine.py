@@ -2,45 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import structlog
 
 from einvoice.report import Finding
-from einvoice.rules.registry import RULES, Context, Rule
+from einvoice.rules.registry import FAMILIES, RULES, Context, Family, Hit, Rule, RuleFamily
 
 log = structlog.get_logger(__name__)
+
+# Rule lists per (syntax family, XRechnung scenario?): computed once, the registry is static.
+_PLAN: dict[tuple[Family, bool], tuple[list[Rule], list[RuleFamily], dict[str, Rule]]] = {}
+
+
+def _plan(fam: Family, xr: bool) -> tuple[list[Rule], list[RuleFamily], dict[str, Rule]]:
+    key = (fam, xr)
+    if key not in _PLAN:
+        runs = [r for (_, f), r in RULES.items() if f == fam and (r.source == "en16931" or xr)]
+        singles = [r for r in runs if r.family_name is None]
+        members = {r.id: r for r in runs if r.family_name is not None}
+        families = [x for (_, f), x in FAMILIES.items() if f == fam and (x.source == "en16931" or xr)]
+        _PLAN[key] = (singles, families, members)
+    return _PLAN[key]
 
 
 def applicable(ctx: Context) -> list[Rule]:
     """The rules the scenario runs: EN 16931 always, XRechnung only in XRechnung scenarios."""
-    fam = ctx.family
-    xr = ctx.scenario.runs_xrechnung
-    return [r for (rid, f), r in RULES.items() if f == fam and (r.source == "en16931" or xr)]
+    singles, _, members = _plan(ctx.family, ctx.scenario.runs_xrechnung)
+    return singles + list(members.values())
+
+
+def _failed(name: str, exc: Exception) -> Finding:
+    log.error("rule_failed", rule=name, error=repr(exc))
+    return Finding(
+        rule="EINV-RULE-FAILED",
+        level="warning",
+        location="/",
+        message_de=f"Regel {name} konnte nicht geprüft werden ({type(exc).__name__}).",
+        message_en=f"Rule {name} could not be checked ({type(exc).__name__}).",
+    )
 
 
 def run(ctx: Context) -> list[Finding]:
+    singles, families, members = _plan(ctx.family, ctx.scenario.runs_xrechnung)
     findings: list[Finding] = []
     levels = ctx.scenario.levels
-    for r in applicable(ctx):
-        try:
-            hits = list(r.check(ctx))
-        except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the report
-            log.error("rule_failed", rule=r.id, error=repr(exc))
-            findings.append(
-                Finding(
-                    rule="EINV-RULE-FAILED",
-                    level="warning",
-                    location="/",
-                    message_de=f"Regel {r.id} konnte nicht geprüft werden ({type(exc).__name__}).",
-                    message_en=f"Rule {r.id} could not be checked ({type(exc).__name__}).",
-                )
-            )
-            continue
-        if not hits:
-            continue
+
+    def add(r: Rule, hits: Iterable[Hit]) -> None:
         level = levels.get(r.id, r.level_for(ctx.family))
         findings.extend(
             Finding(rule=r.id, level=level, location=h.location, message_de=h.message_de,
                     message_en=h.message_en)
             for h in hits
         )
+
+    for r in singles:
+        try:
+            hits = list(r.check(ctx))
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the report
+            findings.append(_failed(r.id, exc))
+            continue
+        if hits:
+            add(r, hits)
+    for fam in families:
+        try:
+            by_id = fam.evaluate(ctx)
+        except Exception as exc:  # noqa: BLE001
+            findings.append(_failed(fam.name, exc))
+            continue
+        for rid, hits in by_id.items():
+            member = members.get(rid)
+            if member is not None and hits:
+                add(member, hits)
     return findings
