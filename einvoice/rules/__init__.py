@@ -35,4 +35,15 @@ def load_all() -> None:
     _LOADED = True
 
 
-__all__ = ["FAMILIES", "RULES", "Context", "Hit", "Rule", "RuleFamily", "load_all", "register", "register_family", "rule"]
+__all__ = [
+    "FAMILIES",
+    "RULES",
+    "Context",
+    "Hit",
+    "Rule",
+    "RuleFamily",
+    "load_all",
+    "register",
+    "register_family",
+    "rule",
+]
