@@ -1,27 +1,56 @@
 """Secure XML intake: bytes in, a parsed tree or one clear error out, never an exception.
 
-Why this order: the cheapest and most dangerous checks come first. Size is checked before
-anything is decoded; the prolog is scanned for a DOCTYPE before any XML parser sees the bytes
-(a DTD is how external entities, billion laughs and external subsets get in, and the official
-validator refuses DTDs too); only then does lxml parse, with entity resolution, DTD loading and
-network access off. libxml2's own depth limit (256 levels without XML_PARSE_HUGE) bounds nesting;
-we check our configurable limit on top of it while we are already walking the tree.
+Defence in layers (docs/security.md has the reasoning):
+
+1. Byte checks before any parser sees the data: size, empty body, compressed/PDF/UTF-16/
+   non-XML payloads, a declared encoding other than UTF-8, and a DOCTYPE in the prolog. A DTD
+   is how external entities, entity expansion bombs and external subsets get in; the official
+   validator refuses external DTD access too, and no invoice needs one.
+2. libxml2 runs with entity substitution, DTD loading and network access off, and with a
+   resolver that answers every load request with nothing, so even a DOCTYPE that slipped past
+   layer 1 cannot read a file or open a connection.
+3. After parsing, a document that carries a DTD after all is refused, and the nesting depth is
+   checked against our limit (libxml2 itself stops at 256 levels, or 2048 in huge mode).
+
+Large text nodes (a 10 MB note) are legitimate: libxml2's default 10,000,000-byte text limit is
+lifted by re-parsing in huge mode only when that limit was what stopped the first parse. The
+size limit on the whole body still bounds everything.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
 
+# Huge mode is only safe where libxml2 still caps nesting (2048) in that mode; older releases
+# drop the cap and recurse per level, so there the default limits stay in force.
+_HUGE_SAFE = etree.LIBXML_VERSION >= (2, 12, 0)
+
 _BOM_UTF8 = b"\xef\xbb\xbf"
+_XML_SPACE = re.compile(rb"[ \t\r\n]*")
 # A prolog item: whitespace, XML declaration / processing instruction, or comment.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
-_ENCODING_DECL = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ENCODING_DECL = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"'>]{0,64})["']""")
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+_TRAILING_POSITION = re.compile(r"(,? line \d+,? column \d+)+\s*$")
+_LIBXML2_MAX_DEPTH = 256
+
+_E = etree.ErrorTypes
+_ENCODING_ERRORS = frozenset(
+    {_E.ERR_INVALID_ENCODING, _E.ERR_UNKNOWN_ENCODING, _E.ERR_UNSUPPORTED_ENCODING, _E.ERR_ENCODING_NAME}
+)
+_ENTITY_ERRORS = frozenset(
+    {_E.ERR_UNDECLARED_ENTITY, _E.WAR_UNDECLARED_ENTITY, _E.ERR_ENTITY_NOT_FINISHED,
+     _E.ERR_ENTITYREF_SEMICOL_MISSING, _E.ERR_ENTITY_PE_INTERNAL}
+)
+_LIMIT_ERRORS = frozenset({_E.ERR_RESOURCE_LIMIT, _E.ERR_NAME_TOO_LONG})
 
 
 @dataclass(frozen=True)
@@ -40,89 +69,56 @@ class Parsed:
     size: int
 
 
-def _parser() -> etree.XMLParser:
-    # A fresh parser per document: lxml parsers keep error logs and are not thread-safe.
-    return etree.XMLParser(
+class _RefuseLoads(etree.Resolver):
+    """Answers every request for an external DTD or entity with an empty document."""
+
+    # lxml-stubs omit the context argument that lxml passes.
+    def resolve(self, system_url: str, public_id: str, context: object) -> object:  # type: ignore[override]
+        return self.resolve_string("", context, base_url=None)
+
+
+def _new_parser(*, huge: bool) -> etree.XMLParser:
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        attribute_defaults=False,
+        huge_tree=huge,
         collect_ids=False,
         remove_blank_text=False,
     )
+    parser.resolvers.add(_RefuseLoads())
+    return parser
+
+
+_local = threading.local()
+
+
+def _parser(*, huge: bool) -> etree.XMLParser:
+    # lxml parsers are not thread-safe but may be reused within a thread; building one with a
+    # resolver per document costs more than the parse of a typical invoice.
+    key = "huge" if huge else "normal"
+    parser: etree.XMLParser | None = getattr(_local, key, None)
+    if parser is None:
+        parser = _new_parser(huge=huge)
+        setattr(_local, key, parser)
+    return parser
+
+
+@lru_cache(maxsize=8)
+def _deeper_than(limit: int) -> etree.XPath:
+    # An element exists at depth limit+1 iff this child-only path from the document matches;
+    # evaluated in C, so the check costs about one pass over the elements.
+    return etree.XPath("boolean(" + "/*" * (limit + 1) + ")")
 
 
 def _err(code: str, de: str, en: str) -> IntakeError:
     return IntakeError(code=code, message_de=de, message_en=en)
 
 
-def _check_prolog(data: bytes) -> IntakeError | None:
-    """Reject DTDs and non-UTF-8 encodings by looking at the bytes only."""
-    pos = 3 if data.startswith(_BOM_UTF8) else 0
-    decl = _ENCODING_DECL.match(data, pos)
-    if decl and decl.group(1).decode("ascii").lower().replace("_", "-") not in ("utf-8", "utf8"):
-        name = decl.group(1).decode("ascii")
-        return _err(
-            "EINV-INTAKE-ENCODING",
-            f"Die Zeichenkodierung '{name}' wird nicht angenommen; XRechnung verlangt UTF-8.",
-            f"The character encoding '{name}' is not accepted; XRechnung requires UTF-8.",
-        )
-    while True:
-        m = _PROLOG_ITEM.match(data, pos)
-        if not m or m.end() == pos:
-            break
-        pos = m.end()
-    if data.startswith(b"<!", pos) and data[pos : pos + 9].upper() == b"<!DOCTYPE":
-        return _err(
-            "EINV-INTAKE-DOCTYPE",
-            "Das Dokument enthält eine DOCTYPE-Deklaration. DTDs und Entitäten sind aus "
-            "Sicherheitsgründen nicht erlaubt; bitte ohne DOCTYPE senden.",
-            "The document contains a DOCTYPE declaration. DTDs and entities are refused for "
-            "security reasons; please send it without a DOCTYPE.",
-        )
-    if b"<!DOCTYPE" in data[pos:pos + 4096].upper() or b"<!ENTITY" in data[pos:pos + 4096].upper():
-        return _err(
-            "EINV-INTAKE-DOCTYPE",
-            "Das Dokument enthält eine DOCTYPE- oder ENTITY-Deklaration; das ist nicht erlaubt.",
-            "The document contains a DOCTYPE or ENTITY declaration; that is not allowed.",
-        )
-    return None
-
-
-def _classify_encoding(data: bytes) -> IntakeError | None:
-    head = data[:4]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _err(
-            "EINV-INTAKE-UTF16",
-            "Das Dokument ist UTF-16-kodiert (mit BOM). XRechnung verlangt UTF-8; bitte als UTF-8 senden.",
-            "The document is UTF-16 encoded (with BOM). XRechnung requires UTF-8; please send UTF-8.",
-        )
-    if head in (b"\x00<\x00?", b"<\x00?\x00") or head[:2] in (b"\x00<", b"<\x00"):
-        return _err(
-            "EINV-INTAKE-UTF16",
-            "Das Dokument ist UTF-16-kodiert (ohne BOM). XRechnung verlangt UTF-8.",
-            "The document is UTF-16 encoded (without BOM). XRechnung requires UTF-8.",
-        )
-    return None
-
-
-def _looks_like_xml(data: bytes) -> bool:
-    body = data[3:] if data.startswith(_BOM_UTF8) else data
-    return body.lstrip()[:1] == b"<"
-
-
-def _depth_exceeds(root: etree._Element, limit: int) -> bool:
-    # Iterative walk: recursion would itself be the attack surface.
-    stack: list[tuple[etree._Element, int]] = [(root, 1)]
-    while stack:
-        el, d = stack.pop()
-        if d > limit:
-            return True
-        for child in el:
-            if len(child):
-                stack.append((child, d + 1))
-    return False
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
 
 
 def parse(
@@ -141,24 +137,100 @@ def parse(
 
 def _parse(data: bytes, *, max_bytes: int, max_depth: int) -> Parsed | IntakeError:
     if not isinstance(data, bytes | bytearray | memoryview):
-        return _err("EINV-INTAKE-TYPE", "Eingabe ist keine Bytefolge.", "Input is not a byte string.")
+        return _err(
+            "EINV-INTAKE-TYPE",
+            "Die Eingabe ist keine Bytefolge.",
+            "The input is not a byte string.",
+        )
     data = bytes(data)
-    if not data.strip():
+    if len(data) > max_bytes:
+        return _err(
+            "EINV-INTAKE-SIZE",
+            f"Das Dokument ist {len(data)} Bytes ({_mb(len(data))}) groß; angenommen werden "
+            f"höchstens {max_bytes} Bytes ({_mb(max_bytes)}).",
+            f"The document has {len(data)} bytes ({_mb(len(data))}); at most {max_bytes} bytes "
+            f"({_mb(max_bytes)}) are accepted.",
+        )
+    bad = _check_bytes(data)
+    if bad is None:
+        bad = _check_prolog(data)
+    if bad is not None:
+        return bad
+    try:
+        root = etree.fromstring(data, _parser(huge=False))
+    except etree.XMLSyntaxError as exc:
+        if not _may_retry_huge(exc, data):
+            return _syntax_error(exc, max_depth)
+        # A text node or name over libxml2's default limits: legitimate within our size limit.
+        try:
+            root = etree.fromstring(data, _parser(huge=True))
+        except etree.XMLSyntaxError as exc2:
+            return _syntax_error(exc2, max_depth)
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
+        return _doctype_error()
+    if _deeper_than(max_depth)(root):
+        return _depth_error(max_depth)
+    return Parsed(root=root, size=len(data))
+
+
+def _may_retry_huge(exc: etree.XMLSyntaxError, data: bytes) -> bool:
+    """Whether only a size limit of libxml2's default mode stopped a DTD-free document."""
+    if not _HUGE_SAFE or _code(exc) not in _LIMIT_ERRORS:
+        return False
+    msg = str(exc).lower()
+    if "depth" in msg or "entity" in msg or "amplification" in msg:
+        return False
+    # Belt and braces: huge mode never sees anything that could declare an entity.
+    return b"<!DOCTYPE" not in data and b"<!ENTITY" not in data
+
+
+def _check_bytes(data: bytes) -> IntakeError | None:
+    """Recognise what the payload is before treating it as XML."""
+    start = 3 if data.startswith(_BOM_UTF8) else 0
+    first = _XML_SPACE.match(data, start).end()  # type: ignore[union-attr]
+    if not data:
         return _err(
             "EINV-INTAKE-EMPTY",
             "Die Nachricht ist leer; es wurde kein Dokument übermittelt.",
             "The message is empty; no document was sent.",
         )
-    if len(data) > max_bytes:
+    if first == len(data):
         return _err(
-            "EINV-INTAKE-SIZE",
-            f"Das Dokument ist {len(data)} Bytes groß; erlaubt sind höchstens {max_bytes} Bytes.",
-            f"The document has {len(data)} bytes; at most {max_bytes} bytes are accepted.",
+            "EINV-INTAKE-EMPTY",
+            "Die Nachricht enthält nur Leerzeichen; es wurde kein Dokument übermittelt.",
+            "The message contains only whitespace; no document was sent.",
         )
-    enc = _classify_encoding(data)
-    if enc:
-        return enc
-    if not _looks_like_xml(data):
+    head = data[:4]
+    if head.startswith(b"\x1f\x8b"):
+        return _err(
+            "EINV-INTAKE-COMPRESSED",
+            "Die Nachricht ist eine gzip-komprimierte Datei. Bitte die XRechnung unkomprimiert "
+            "als XML-Dokument senden.",
+            "The message is a gzip-compressed file. Please send the XRechnung uncompressed, as "
+            "an XML document.",
+        )
+    if head in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _err(
+            "EINV-INTAKE-COMPRESSED",
+            "Die Nachricht ist ein ZIP-Archiv. Bitte jede XRechnung einzeln als XML-Dokument senden.",
+            "The message is a ZIP archive. Please send each XRechnung on its own, as an XML document.",
+        )
+    if data[first : first + 5] == b"%PDF-":
+        return _err(
+            "EINV-INTAKE-PDF",
+            "Die Nachricht ist eine PDF-Datei. Angenommen wird nur die XRechnung als XML-Dokument "
+            "(UBL oder CII); bei ZUGFeRD/Factur-X bitte das eingebettete XML senden.",
+            "The message is a PDF file. Only the XRechnung as an XML document (UBL or CII) is "
+            "accepted; for ZUGFeRD/Factur-X please send the embedded XML.",
+        )
+    if head in (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00") or head[:3] == b"\x00\x00\x00":
+        return _encoding_error("UTF-32", "UTF-32")
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        return _encoding_error("UTF-16 (mit Byte-Order-Mark)", "UTF-16 (with byte order mark)")
+    if head[:2] in (b"\x00<", b"<\x00"):
+        return _encoding_error("UTF-16 (ohne Byte-Order-Mark)", "UTF-16 (without byte order mark)")
+    if data[first : first + 1] != b"<":
         return _err(
             "EINV-INTAKE-NOT-XML",
             "Die Nachricht ist kein XML-Dokument (sie beginnt nicht mit '<'). Erwartet wird eine "
@@ -166,53 +238,126 @@ def _parse(data: bytes, *, max_bytes: int, max_depth: int) -> Parsed | IntakeErr
             "The message is not an XML document (it does not start with '<'). An XRechnung in "
             "UBL or CII syntax is expected.",
         )
-    bad = _check_prolog(data)
-    if bad:
-        return bad
-    try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        return _syntax_error(exc)
-    if root is None:  # pragma: no cover - fromstring raises instead
-        return _err("EINV-INTAKE-MALFORMED", "Kein Wurzelelement.", "No root element.")
-    if _depth_exceeds(root, max_depth):
-        return _err(
-            "EINV-INTAKE-DEPTH",
-            f"Das Dokument ist tiefer als {max_depth} Ebenen verschachtelt.",
-            f"The document is nested deeper than {max_depth} levels.",
-        )
-    return Parsed(root=root, size=len(data))
+    return None
 
 
-def _syntax_error(exc: etree.XMLSyntaxError) -> IntakeError:
-    msg = str(exc)
-    low = msg.lower()
-    if "excessive depth" in low or ("depth" in low and "huge" in low):
+def _encoding_error(what_de: str, what_en: str) -> IntakeError:
+    return _err(
+        "EINV-INTAKE-UTF16",
+        f"Das Dokument ist {what_de} kodiert. XRechnung verlangt UTF-8; bitte das Dokument als "
+        "UTF-8 speichern und erneut senden.",
+        f"The document is encoded in {what_en}. XRechnung requires UTF-8; please save the "
+        "document as UTF-8 and send it again.",
+    )
+
+
+def _check_prolog(data: bytes) -> IntakeError | None:
+    """Refuse a declared encoding other than UTF-8 and any DOCTYPE, from the bytes alone."""
+    pos = 3 if data.startswith(_BOM_UTF8) else 0
+    decl = _ENCODING_DECL.match(data, pos)
+    if decl is not None:
+        name = decl.group(1).decode("ascii", "replace")
+        if name.strip().lower().replace("_", "-") not in _UTF8_NAMES:
+            return _err(
+                "EINV-INTAKE-ENCODING",
+                f"Das Dokument ist laut XML-Deklaration in '{name}' kodiert. Angenommen wird nur "
+                "UTF-8, wie XRechnung es verlangt; bitte als UTF-8 speichern und erneut senden.",
+                f"The XML declaration says the document is encoded in '{name}'. Only UTF-8 is "
+                "accepted, as XRechnung requires; please save it as UTF-8 and send it again.",
+            )
+    while True:
+        m = _PROLOG_ITEM.match(data, pos)
+        if m is None or m.end() == pos:
+            break
+        pos = m.end()
+    if data[pos : pos + 9].upper() == b"<!DOCTYPE":
+        return _doctype_error()
+    return None
+
+
+def _doctype_error() -> IntakeError:
+    return _err(
+        "EINV-INTAKE-DOCTYPE",
+        "Das Dokument enthält eine DOCTYPE-Deklaration. DTDs und Entitäten werden aus "
+        "Sicherheitsgründen nicht angenommen und von XRechnung nicht gebraucht; bitte ohne "
+        "DOCTYPE senden.",
+        "The document contains a DOCTYPE declaration. DTDs and entities are refused for "
+        "security reasons and XRechnung does not need them; please send it without a DOCTYPE.",
+    )
+
+
+def _depth_error(limit: int | None) -> IntakeError:
+    if limit is None:
         return _err(
             "EINV-INTAKE-DEPTH",
             "Das Dokument ist zu tief verschachtelt.",
             "The document is nested too deeply.",
         )
-    if "encoding" in low or "utf-8" in low or "char 0x" in low or "not proper" in low:
-        return _err(
-            "EINV-INTAKE-ENCODING",
-            f"Das Dokument ist kein gültiges UTF-8: {msg}",
-            f"The document is not valid UTF-8: {msg}",
-        )
-    if "entity" in low:
-        return _err(
-            "EINV-INTAKE-ENTITY",
-            f"Das Dokument verwendet nicht definierte Entitäten: {msg}",
-            f"The document uses undefined entities: {msg}",
-        )
-    if "huge" in low:
+    return _err(
+        "EINV-INTAKE-DEPTH",
+        f"Das Dokument ist tiefer als {limit} Ebenen verschachtelt; eine Rechnung braucht "
+        "weniger als 20.",
+        f"The document is nested deeper than {limit} levels; an invoice needs fewer than 20.",
+    )
+
+
+def _code(exc: etree.XMLSyntaxError) -> int:
+    # libxml2's error number; lxml-stubs do not declare the attribute.
+    code: int = getattr(exc, "code", 0)
+    return code
+
+
+def _where(exc: etree.XMLSyntaxError) -> tuple[str, str]:
+    """Where the parser stopped, and its own (English) words for why."""
+    line, col = exc.position
+    detail = _TRAILING_POSITION.sub("", " ".join((exc.msg or str(exc)).split()))
+    if len(detail) > 200:
+        detail = detail[:200] + "…"
+    return (
+        f"Zeile {line}, Spalte {col}; der XML-Parser meldet: {detail}",
+        f"line {line}, column {col}; the XML parser reports: {detail}",
+    )
+
+
+def _syntax_error(exc: etree.XMLSyntaxError, max_depth: int) -> IntakeError:
+    de, en = _where(exc)
+    code = _code(exc)
+    if code in _LIMIT_ERRORS:
+        msg = str(exc).lower()
+        if "depth" in msg:
+            return _depth_error(max_depth if max_depth < _LIBXML2_MAX_DEPTH else None)
+        if "entity" in msg or "amplification" in msg:
+            # Entity expansion limits only trip when a DTD declared entities.
+            return _doctype_error()
         return _err(
             "EINV-INTAKE-LIMIT",
-            f"Das Dokument überschreitet eine Grenze des XML-Parsers: {msg}",
-            f"The document exceeds an XML parser limit: {msg}",
+            f"Das Dokument überschreitet eine Grenze des XML-Parsers ({de}).",
+            f"The document exceeds a limit of the XML parser ({en}).",
+        )
+    if code in _ENCODING_ERRORS:
+        return _err(
+            "EINV-INTAKE-UTF8",
+            f"Das Dokument enthält Bytes, die kein gültiges UTF-8 sind ({de}). XRechnung verlangt "
+            "UTF-8; oft wurde die Datei als ISO-8859-1/Windows-1252 gespeichert.",
+            f"The document contains bytes that are not valid UTF-8 ({en}). XRechnung requires "
+            "UTF-8; often the file was saved as ISO-8859-1/Windows-1252.",
+        )
+    if code in _ENTITY_ERRORS:
+        return _err(
+            "EINV-INTAKE-ENTITY",
+            f"Das Dokument verwendet eine nicht definierte Entität ({de}). Erlaubt sind nur "
+            "&amp; &lt; &gt; &quot; &apos; und Zeichenreferenzen wie &#228;.",
+            f"The document uses an undefined entity ({en}). Only &amp; &lt; &gt; &quot; &apos; "
+            "and character references such as &#228; are allowed.",
+        )
+    if code == _E.ERR_INVALID_CHAR:
+        return _err(
+            "EINV-INTAKE-CHAR",
+            f"Das Dokument enthält ein Zeichen, das in XML nicht erlaubt ist ({de}).",
+            f"The document contains a character that XML does not allow ({en}).",
         )
     return _err(
         "EINV-INTAKE-MALFORMED",
-        f"Das Dokument ist kein wohlgeformtes XML: {msg}",
-        f"The document is not well-formed XML: {msg}",
+        f"Das Dokument ist kein wohlgeformtes XML ({de}).",
+        f"The document is not well-formed XML ({en}).",
     )
