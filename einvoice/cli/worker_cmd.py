@@ -1,0 +1,55 @@
+"""`einvoice worker`: run the queue worker (settings from the environment, see docs/worker.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import structlog
+
+from einvoice import logsetup
+
+
+def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="consume <prefix>.inbound, validate, convert, route by Leitweg-ID",
+        description="Settings come from AMQP_URL, EINVOICE_ROUTING, EINVOICE_QUEUE_PREFIX, "
+        "EINVOICE_PREFETCH, LOG_FORMAT (and EINVOICE_MAX_ATTEMPTS, EINVOICE_RETRY_DELAY_MS, "
+        "EINVOICE_QUEUE_TYPE, EINVOICE_DELIVERY_LIMIT); options override them.",
+    )
+    p.add_argument("--amqp-url")
+    p.add_argument("--routing", help="routing table (TOML); default $EINVOICE_ROUTING")
+    p.add_argument("--prefix", help="queue name prefix; default $EINVOICE_QUEUE_PREFIX or einvoice")
+    p.add_argument("--prefetch", type=int)
+    p.add_argument("--log-format", choices=("auto", "json", "console"))
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from einvoice.routing.table import RoutingConfigError
+    from einvoice.worker import build
+    from einvoice.worker.config import ConfigError, from_env, validate_prefix
+
+    try:
+        config = from_env().with_overrides(
+            amqp_url=args.amqp_url, routing_path=args.routing, prefix=args.prefix,
+            prefetch=args.prefetch, log_format=args.log_format)
+        validate_prefix(config.prefix)
+        if config.prefetch < 1:
+            raise ConfigError("prefetch must be at least 1")
+    except ConfigError as exc:
+        print(f"einvoice worker: {exc}", file=sys.stderr)
+        return 2
+    logsetup.configure(config.log_format)
+    log = structlog.get_logger("einvoice.worker")
+    try:
+        worker = build(config)
+    except RoutingConfigError as exc:
+        log.error("config_error", error=str(exc))
+        return 2
+    log.info("worker_starting", prefix=config.prefix, routing=config.routing_path,
+             municipalities=len(worker.table.municipalities) if worker.table else 0,
+             prefetch=config.prefetch)
+    worker.run()
+    return 0

@@ -1,0 +1,78 @@
+"""Logging: structlog, JSON by default, the console renderer on a terminal.
+
+Standard-library loggers (pika, the pipeline's own stdlib users) go through the same processors
+and renderer, so every line of a worker's output is one JSON object. Log lines carry ids, counts
+and verdicts only; ``scrub`` masks anything shaped like an IBAN in free text (exception messages,
+errors) as a second line of defence, because names, addresses and bank accounts must not reach
+the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any, Literal
+
+import structlog
+
+LogFormat = Literal["auto", "json", "console"]
+
+# Two letters, two digits, then 11-30 alphanumerics, possibly in blocks of four.
+_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+# Keys whose values are ours (ids, codes, counts) and may legitimately look like an IBAN.
+_SAFE_KEYS = frozenset({"event", "level", "logger", "timestamp", "sha256", "message_id",
+                        "invoice_number", "leitweg_id", "municipality", "queue"})
+
+
+def scrub(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event.items()):
+        if key not in _SAFE_KEYS and isinstance(value, str) and _IBAN.search(value):
+            event[key] = _IBAN.sub("[IBAN]", value)
+    return event
+
+
+def resolve_format(fmt: str | None) -> Literal["json", "console"]:
+    if fmt == "console":
+        return "console"
+    if fmt in (None, "", "auto"):
+        return "console" if sys.stderr.isatty() else "json"
+    return "json"
+
+
+def configure(fmt: str | None = "auto", level: int = logging.INFO) -> None:
+    """Route structlog and the standard library through one renderer on stderr."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        scrub,
+    ]
+    renderer: Any
+    if resolve_format(fmt) == "console":
+        renderer = structlog.dev.ConsoleRenderer()
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # pika is chatty at INFO about every connection step; its warnings and errors matter.
+    logging.getLogger("pika").setLevel(logging.WARNING)

@@ -1,0 +1,99 @@
+"""The JSON envelope the worker publishes for every document: accepted, rejected or unroutable.
+
+The original XML travels in ``document.base64``: it is the legal invoice, the model is our
+reading of it. ``message_id`` of the AMQP message is ``document.sha256``, the idempotency key
+consumers deduplicate on (at-least-once delivery may hand them the same document twice).
+Schema: schemas/envelope.schema.json, generated from these models (``python -m
+einvoice.worker.schemas``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from einvoice.model import Invoice
+from einvoice.report import Report
+
+ENVELOPE_VERSION: Literal[1] = 1
+Outcome = Literal["accepted", "rejected", "unroutable"]
+RouteProblem = Literal["missing", "malformed", "unknown-state", "check-digits", "no-municipality"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DocumentInfo(_Strict):
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the raw document")
+    syntax: str | None = Field(description="ubl-invoice | ubl-creditnote | cii, null if unknown")
+    size: int = Field(ge=0, description="Size of the raw document in bytes")
+    base64: str = Field(description="The original document, base64: the legal invoice")
+
+
+class MunicipalityRef(_Strict):
+    id: str
+    name: str
+
+
+class RoutingInfo(_Strict):
+    leitweg_id: str | None = Field(description="BT-10 as checked (upper case), null if absent")
+    municipality: MunicipalityRef | None = Field(
+        default=None, description="Whose invoice this is, when the Leitweg-ID names one")
+    matched_prefix: str | None = Field(default=None, description="The routing-table prefix that won")
+    queue: str = Field(description="The queue this envelope was published to")
+    problem: RouteProblem | None = Field(
+        default=None, description="Why the Leitweg-ID could not be routed")
+    message_de: str | None = None
+    message_en: str | None = None
+
+
+class SourceInfo(_Strict):
+    message_id: str | None = Field(default=None, description="message_id of the inbound message")
+    app_id: str | None = None
+    correlation_id: str | None = None
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="The inbound message's own headers, as text")
+
+
+class Envelope(_Strict):
+    """What accounting, rejected and unroutable queues receive, as JSON."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"title": "einvoice result envelope",
+                           "$comment": "Generated from einvoice.worker.envelope.Envelope; "
+                                       "do not edit by hand."},
+    )
+
+    version: Literal[1] = ENVELOPE_VERSION
+    outcome: Outcome
+    invoice: Invoice | None = Field(description="The normalized EN 16931 model, null when the "
+                                                "document could not be read")
+    report: Report
+    document: DocumentInfo
+    routing: RoutingInfo
+    received_at: datetime
+    processed_at: datetime
+    source: SourceInfo
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_info(data: bytes, syntax: str | None, digest: str | None = None) -> DocumentInfo:
+    return DocumentInfo(
+        sha256=digest or sha256_hex(data),
+        syntax=syntax,
+        size=len(data),
+        base64=base64.b64encode(data).decode("ascii"),
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    return Envelope.model_json_schema(mode="serialization")
