@@ -1,0 +1,756 @@
+"""UBL 2.1 Invoice and CreditNote → EN 16931 model.
+
+Each element's children are visited once and dispatched on their prefixed name; paths are built
+by concatenation while walking. Nothing here raises on odd content: unknown or misplaced elements
+are skipped, values that do not parse keep ``value=None``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from einvoice.model.invoice import (
+    Buyer,
+    BuyerAddress,
+    BuyerContact,
+    CreditTransfer,
+    DeliverToAddress,
+    Delivery,
+    DirectDebit,
+    DocumentAllowance,
+    DocumentCharge,
+    DocumentTotals,
+    Invoice,
+    InvoiceLine,
+    InvoiceNote,
+    Item,
+    ItemAttribute,
+    LineAllowance,
+    LineCharge,
+    LinePeriod,
+    LineVat,
+    Payee,
+    PaymentCard,
+    PaymentInstructions,
+    Period,
+    PrecedingInvoice,
+    PriceDetails,
+    ProcessControl,
+    Seller,
+    SellerAddress,
+    SellerContact,
+    SupportingDocument,
+    TaxRepresentative,
+    TaxRepresentativeAddress,
+    ThirdPartyPayment,
+    VatBreakdown,
+)
+from einvoice.model.values import Code, Identifier, Text
+from einvoice.readers._common import (
+    El,
+    amount,
+    binary,
+    code,
+    ident,
+    iso_date,
+    kids,
+    new,
+    percent,
+    quantity,
+    text,
+    text_of,
+)
+from einvoice.syntax import Syntax
+
+_NOTE_CODE = re.compile(r"#([A-Za-z0-9]{1,3})#")
+
+# Address fields per party: UBL element → model field (the same names in every address class).
+_ADDRESS = {
+    "cbc:StreetName": "line1",
+    "cbc:AdditionalStreetName": "line2",
+    "cbc:CityName": "city",
+    "cbc:PostalZone": "post_code",
+    "cbc:CountrySubentity": "country_subdivision",
+}
+
+
+def read(root: El, syntax: Syntax) -> Invoice:
+    credit = syntax == "ubl-creditnote"
+    top = "/cn:CreditNote" if credit else "/ubl:Invoice"
+    d: dict[str, Any] = {"syntax": syntax, "path": top}
+    notes: list[InvoiceNote] = []
+    preceding: list[PrecedingInvoice] = []
+    means: list[PaymentInstructions] = []
+    allowances: list[DocumentAllowance] = []
+    charges: list[DocumentCharge] = []
+    breakdown: list[VatBreakdown] = []
+    documents: list[SupportingDocument] = []
+    lines: list[InvoiceLine] = []
+    third: list[ThirdPartyPayment] = []
+    tax_totals: list[tuple[El, str]] = []
+    sepa: list[Identifier] = []
+    proc: dict[str, Any] = {}
+    due_in_means: Any = None
+    for q, c, p in kids(root, top):
+        if q == "cbc:ID":
+            d["number"] = ident(c, p)
+        elif q == "cbc:IssueDate":
+            d["issue_date"] = iso_date(c, p)
+        elif q in ("cbc:InvoiceTypeCode", "cbc:CreditNoteTypeCode"):
+            d["type_code"] = code(c, p)
+        elif q == "cbc:DocumentCurrencyCode":
+            d["currency_code"] = code(c, p)
+        elif q == "cbc:TaxCurrencyCode":
+            d["vat_accounting_currency_code"] = code(c, p)
+        elif q == "cbc:TaxPointDate":
+            d["tax_point_date"] = iso_date(c, p)
+        elif q == "cbc:DueDate":
+            d["payment_due_date"] = iso_date(c, p)
+        elif q == "cbc:BuyerReference":
+            d["buyer_reference"] = text(c, p)
+        elif q == "cbc:AccountingCost":
+            d["buyer_accounting_reference"] = text(c, p)
+        elif q == "cbc:Note":
+            notes.append(_note(c, p))
+        elif q == "cbc:ProfileID":
+            proc["business_process"] = text(c, p)
+        elif q == "cbc:CustomizationID":
+            proc["specification_identifier"] = text(c, p)
+        elif q == "cac:InvoicePeriod":
+            period, desc = _period(c, p)
+            if period is not None and "invoicing_period" not in d:
+                d["invoicing_period"] = period
+            if desc is not None and "tax_point_date_code" not in d:
+                d["tax_point_date_code"] = desc
+        elif q == "cac:OrderReference":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    d["purchase_order_reference"] = ident(c2, p2)
+                elif q2 == "cbc:SalesOrderID":
+                    d["sales_order_reference"] = ident(c2, p2)
+        elif q == "cac:BillingReference":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cac:InvoiceDocumentReference":
+                    preceding.append(_preceding(c2, p2))
+        elif q in _DOC_REFS:
+            v = _id_of(c, p)
+            if v is not None:
+                d.setdefault(_DOC_REFS[q], v)
+        elif q == "cac:ProjectReference":
+            v = _id_of(c, p)
+            if v is not None:
+                d.setdefault("project_reference", v)
+        elif q == "cac:AdditionalDocumentReference":
+            _additional_document(c, p, d, documents, credit)
+        elif q == "cac:AccountingSupplierParty":
+            d["seller"] = _seller(c, p, sepa)
+        elif q == "cac:AccountingCustomerParty":
+            d["buyer"] = _buyer(c, p)
+        elif q == "cac:PayeeParty":
+            d["payee"] = _payee(c, p, sepa)
+        elif q == "cac:TaxRepresentativeParty":
+            d["tax_representative"] = _tax_rep(c, p)
+        elif q == "cac:Delivery":
+            if "delivery" not in d:
+                d["delivery"] = _delivery(c, p)
+        elif q == "cac:PaymentMeans":
+            pm, due = _payment_means(c, p)
+            means.append(pm)
+            if due is not None and due_in_means is None:
+                due_in_means = due
+        elif q == "cac:PaymentTerms":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:Note" and "payment_terms" not in d:
+                    d["payment_terms"] = text(c2, p2)
+        elif q == "cac:PrepaidPayment":
+            third.append(_third_party(c, p))
+        elif q == "cac:AllowanceCharge":
+            ac = _allowance_charge(c, p, doc_level=True)
+            if isinstance(ac, DocumentAllowance):
+                allowances.append(ac)
+            elif isinstance(ac, DocumentCharge):
+                charges.append(ac)
+        elif q == "cac:TaxTotal":
+            tax_totals.append((c, p))
+        elif q == "cac:LegalMonetaryTotal":
+            d["totals"] = _totals(c, p)
+        elif q in ("cac:InvoiceLine", "cac:CreditNoteLine"):
+            lines.append(_line(c, p))
+    if due_in_means is not None and "payment_due_date" not in d:
+        d["payment_due_date"] = due_in_means
+    if proc:
+        d["process_control"] = new(ProcessControl, path=top, **proc)
+    _tax_totals(tax_totals, d, breakdown)
+    if sepa:
+        _put_creditor_id(sepa[0], means, top)
+    d.update(notes=notes, preceding_invoices=preceding, payment_instructions=means,
+             allowances=allowances, charges=charges, vat_breakdown=breakdown,
+             supporting_documents=documents, lines=lines, third_party_payments=third)
+    return new(Invoice, **d)
+
+
+_DOC_REFS = {
+    "cac:ContractDocumentReference": "contract_reference",
+    "cac:ReceiptDocumentReference": "receiving_advice_reference",
+    "cac:DespatchDocumentReference": "despatch_advice_reference",
+    "cac:OriginatorDocumentReference": "tender_or_lot_reference",
+}
+
+
+def _id_of(el: El, path: str) -> Identifier | None:
+    for q, c, p in kids(el, path):
+        if q == "cbc:ID":
+            return ident(c, p)
+    return None
+
+
+def _note(el: El, path: str) -> InvoiceNote:
+    note = text(el, path)
+    m = _NOTE_CODE.match(note.raw)
+    subject = new(Code, raw=m.group(1), path=path) if m else None
+    return new(InvoiceNote, path=path, note=note, subject_code=subject)
+
+
+def _period(el: El, path: str) -> tuple[Period | None, Code | None]:
+    d: dict[str, Any] = {}
+    desc = None
+    for q, c, p in kids(el, path):
+        if q == "cbc:StartDate":
+            d["start"] = iso_date(c, p)
+        elif q == "cbc:EndDate":
+            d["end"] = iso_date(c, p)
+        elif q == "cbc:DescriptionCode":
+            desc = code(c, p)
+    return (new(Period, path=path, **d) if d else None), desc
+
+
+def _preceding(el: El, path: str) -> PrecedingInvoice:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        if q == "cbc:ID":
+            d["reference"] = text(c, p)
+        elif q == "cbc:IssueDate":
+            d["issue_date"] = iso_date(c, p)
+    return new(PrecedingInvoice, path=path, **d)
+
+
+def _additional_document(
+    el: El, path: str, inv: dict[str, Any], documents: list[SupportingDocument], credit: bool
+) -> None:
+    d: dict[str, Any] = {}
+    type_code = None
+    id_el: tuple[El, str] | None = None
+    for q, c, p in kids(el, path):
+        if q == "cbc:ID":
+            id_el = (c, p)
+        elif q == "cbc:DocumentTypeCode":
+            type_code = text_of(c)
+        elif q == "cbc:DocumentDescription":
+            d["description"] = text(c, p)
+        elif q == "cac:Attachment":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:EmbeddedDocumentBinaryObject":
+                    d["attachment"] = binary(c2, p2)
+                elif q2 == "cac:ExternalReference":
+                    for q3, c3, p3 in kids(c2, p2):
+                        if q3 == "cbc:URI":
+                            d["external_location"] = text(c3, p3)
+    if type_code == "130":
+        if id_el is not None and "invoiced_object_identifier" not in inv:
+            inv["invoiced_object_identifier"] = ident(*id_el)
+        return
+    if credit and type_code == "50":
+        # UBL CreditNote has no cac:ProjectReference: the project is a document reference.
+        if id_el is not None and "project_reference" not in inv:
+            inv["project_reference"] = ident(*id_el)
+        return
+    if id_el is not None:
+        d["reference"] = ident(*id_el)
+    documents.append(new(SupportingDocument, path=path, **d))
+
+
+def _address(el: El, path: str, cls: type[Any]) -> Any:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        f = _ADDRESS.get(q)
+        if f is not None:
+            d[f] = text(c, p)
+        elif q == "cac:AddressLine":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:Line" and "line3" not in d:
+                    d["line3"] = text(c2, p2)
+        elif q == "cac:Country":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:IdentificationCode":
+                    d["country_code"] = code(c2, p2)
+    return new(cls, path=path, **d)
+
+
+def _contact(el: El, path: str, cls: type[Any]) -> Any:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        if q == "cbc:Name":
+            d["point"] = text(c, p)
+        elif q == "cbc:Telephone":
+            d["telephone"] = text(c, p)
+        elif q == "cbc:ElectronicMail":
+            d["email"] = text(c, p)
+    return new(cls, path=path, **d)
+
+
+class _Party:
+    """The parts of a cac:Party every role reads from (filled in one pass)."""
+
+    __slots__ = ("address", "contact", "endpoint", "ids", "legal", "legal_form", "names",
+                 "registration_name", "tax_other", "tax_vat")
+
+    def __init__(self) -> None:
+        self.endpoint: Identifier | None = None
+        self.ids: list[Identifier] = []
+        self.names: list[Text] = []
+        self.address: tuple[El, str] | None = None
+        self.contact: tuple[El, str] | None = None
+        self.tax_vat: Identifier | None = None
+        self.tax_other: Identifier | None = None
+        self.registration_name: Text | None = None
+        self.legal: Identifier | None = None
+        self.legal_form: Text | None = None
+
+
+def _party(el: El, path: str) -> _Party:
+    r = _Party()
+    for q, c, p in kids(el, path):
+        if q == "cbc:EndpointID":
+            r.endpoint = ident(c, p)
+        elif q == "cac:PartyIdentification":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    r.ids.append(ident(c2, p2))
+        elif q == "cac:PartyName":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:Name":
+                    r.names.append(text(c2, p2))
+        elif q == "cac:PostalAddress":
+            r.address = (c, p)
+        elif q == "cac:PartyTaxScheme":
+            company: Identifier | None = None
+            scheme = None
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:CompanyID":
+                    company = ident(c2, p2)
+                elif q2 == "cac:TaxScheme":
+                    for q3, c3, _p3 in kids(c2, p2):
+                        if q3 == "cbc:ID":
+                            scheme = text_of(c3)
+            if company is not None:
+                if scheme == "VAT":
+                    r.tax_vat = r.tax_vat or company
+                else:
+                    r.tax_other = r.tax_other or company
+        elif q == "cac:PartyLegalEntity":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:RegistrationName":
+                    r.registration_name = text(c2, p2)
+                elif q2 == "cbc:CompanyID":
+                    r.legal = ident(c2, p2)
+                elif q2 == "cbc:CompanyLegalForm":
+                    r.legal_form = text(c2, p2)
+        elif q == "cac:Contact":
+            r.contact = (c, p)
+    return r
+
+
+def _party_el(el: El, path: str) -> tuple[El, str] | None:
+    for q, c, p in kids(el, path):
+        if q == "cac:Party":
+            return c, p
+    return None
+
+
+def _split_sepa(ids: list[Identifier], sepa: list[Identifier]) -> list[Identifier]:
+    # EN 16931 binds BT-90 (bank assigned creditor id) to a party identifier with scheme SEPA.
+    out = []
+    for i in ids:
+        if i.scheme == "SEPA":
+            sepa.append(i)
+        else:
+            out.append(i)
+    return out
+
+
+def _seller(el: El, path: str, sepa: list[Identifier]) -> Seller:
+    found = _party_el(el, path)
+    if found is None:
+        return new(Seller, path=path)
+    r = _party(*found)
+    d: dict[str, Any] = {
+        "name": r.registration_name,
+        "trading_name": r.names[0] if r.names else None,
+        "identifiers": _split_sepa(r.ids, sepa),
+        "legal_registration_id": r.legal,
+        "vat_identifier": r.tax_vat,
+        "tax_registration_id": r.tax_other,
+        "additional_legal_info": r.legal_form,
+        "electronic_address": r.endpoint,
+    }
+    if r.address:
+        d["address"] = _address(*r.address, SellerAddress)
+    if r.contact:
+        d["contact"] = _contact(*r.contact, SellerContact)
+    return new(Seller, path=path, **d)
+
+
+def _buyer(el: El, path: str) -> Buyer:
+    found = _party_el(el, path)
+    if found is None:
+        return new(Buyer, path=path)
+    r = _party(*found)
+    d: dict[str, Any] = {
+        "name": r.registration_name,
+        "trading_name": r.names[0] if r.names else None,
+        "identifier": r.ids[0] if r.ids else None,
+        "legal_registration_id": r.legal,
+        "vat_identifier": r.tax_vat,
+        "electronic_address": r.endpoint,
+    }
+    if r.address:
+        d["address"] = _address(*r.address, BuyerAddress)
+    if r.contact:
+        d["contact"] = _contact(*r.contact, BuyerContact)
+    return new(Buyer, path=path, **d)
+
+
+def _payee(el: El, path: str, sepa: list[Identifier]) -> Payee:
+    r = _party(el, path)
+    ids = _split_sepa(r.ids, sepa)
+    return new(Payee, path=path, name=r.names[0] if r.names else None,
+               identifier=ids[0] if ids else None, legal_registration_id=r.legal)
+
+
+def _tax_rep(el: El, path: str) -> TaxRepresentative:
+    r = _party(el, path)
+    d: dict[str, Any] = {"name": r.names[0] if r.names else None, "vat_identifier": r.tax_vat}
+    if r.address:
+        d["address"] = _address(*r.address, TaxRepresentativeAddress)
+    return new(TaxRepresentative, path=path, **d)
+
+
+def _delivery(el: El, path: str) -> Delivery:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        if q == "cbc:ActualDeliveryDate":
+            d["actual_delivery_date"] = iso_date(c, p)
+        elif q == "cac:DeliveryLocation":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    d["location_id"] = ident(c2, p2)
+                elif q2 == "cac:Address":
+                    d["address"] = _address(c2, p2, DeliverToAddress)
+        elif q == "cac:DeliveryParty":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cac:PartyName":
+                    for q3, c3, p3 in kids(c2, p2):
+                        if q3 == "cbc:Name" and "party_name" not in d:
+                            d["party_name"] = text(c3, p3)
+    return new(Delivery, path=path, **d)
+
+
+def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
+    d: dict[str, Any] = {}
+    transfers: list[CreditTransfer] = []
+    due = None
+    for q, c, p in kids(el, path):
+        if q == "cbc:PaymentMeansCode":
+            d["type_code"] = code(c, p)
+            name = c.get("name")
+            if name is not None:
+                d["text"] = new(Text, raw=name.strip(" \t\r\n"), path=p + "/@name")
+        elif q == "cbc:PaymentID":
+            d.setdefault("remittance_information", text(c, p))
+        elif q == "cbc:PaymentDueDate":
+            due = iso_date(c, p)
+        elif q == "cac:CardAccount":
+            card: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:PrimaryAccountNumberID":
+                    card["primary_account_number"] = text(c2, p2)
+                elif q2 == "cbc:HolderName":
+                    card["holder_name"] = text(c2, p2)
+            d["card"] = new(PaymentCard, path=p, **card)
+        elif q == "cac:PayeeFinancialAccount":
+            ct: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    ct["account_id"] = ident(c2, p2)
+                elif q2 == "cbc:Name":
+                    ct["account_name"] = text(c2, p2)
+                elif q2 == "cac:FinancialInstitutionBranch":
+                    for q3, c3, p3 in kids(c2, p2):
+                        if q3 == "cbc:ID":
+                            ct["service_provider_id"] = ident(c3, p3)
+            transfers.append(new(CreditTransfer, path=p, **ct))
+        elif q == "cac:PaymentMandate":
+            dd: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    dd["mandate_reference"] = ident(c2, p2)
+                elif q2 == "cac:PayerFinancialAccount":
+                    for q3, c3, p3 in kids(c2, p2):
+                        if q3 == "cbc:ID":
+                            dd["debited_account"] = ident(c3, p3)
+            d["direct_debit"] = new(DirectDebit, path=p, **dd)
+    return new(PaymentInstructions, path=path, credit_transfers=transfers, **d), due
+
+
+def _put_creditor_id(creditor: Identifier, means: list[PaymentInstructions], top: str) -> None:
+    if not means:
+        means.append(new(PaymentInstructions, path=top))
+    pi = means[0]
+    dd = pi.direct_debit
+    if dd is None:
+        pi.__dict__["direct_debit"] = new(DirectDebit, path=creditor.path, creditor_id=creditor)
+    elif dd.creditor_id is None:
+        dd.__dict__["creditor_id"] = creditor
+
+
+def _third_party(el: El, path: str) -> ThirdPartyPayment:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        if q == "cbc:ID":
+            d["type"] = text(c, p)
+        elif q == "cbc:PaidAmount":
+            d["amount"] = amount(c, p)
+        elif q == "cbc:InstructionID":
+            d["description"] = text(c, p)
+    return new(ThirdPartyPayment, path=path, **d)
+
+
+def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
+    """A document or line allowance/charge, or None when ChargeIndicator is missing or odd."""
+    d: dict[str, Any] = {}
+    indicator = None
+    for q, c, p in kids(el, path):
+        if q == "cbc:ChargeIndicator":
+            indicator = text_of(c)
+        elif q == "cbc:Amount":
+            d["amount"] = amount(c, p)
+        elif q == "cbc:BaseAmount":
+            d["base_amount"] = amount(c, p)
+        elif q == "cbc:MultiplierFactorNumeric":
+            d["percentage"] = percent(c, p)
+        elif q == "cbc:AllowanceChargeReason":
+            d["reason"] = text(c, p)
+        elif q == "cbc:AllowanceChargeReasonCode":
+            d["reason_code"] = code(c, p)
+        elif q == "cac:TaxCategory" and doc_level:
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    d["vat_category_code"] = code(c2, p2)
+                elif q2 == "cbc:Percent":
+                    d["vat_rate"] = percent(c2, p2)
+    if indicator in ("true", "1"):
+        return new(DocumentCharge if doc_level else LineCharge, path=path, **d)
+    if indicator in ("false", "0"):
+        return new(DocumentAllowance if doc_level else LineAllowance, path=path, **d)
+    return None
+
+
+def _tax_totals(totals: list[tuple[El, str]], inv: dict[str, Any], breakdown: list[VatBreakdown]) -> None:
+    cur = inv.get("currency_code")
+    acc = inv.get("vat_accounting_currency_code")
+    cur_code = cur.raw if cur is not None else None
+    acc_code = acc.raw if acc is not None else None
+    vat_total = vat_acc = None
+    for el, path in totals:
+        for q, c, p in kids(el, path):
+            if q == "cbc:TaxAmount":
+                a = amount(c, p)
+                # BT-110 is in the invoice currency, BT-111 in the VAT accounting currency.
+                if acc_code is not None and a.currency == acc_code and a.currency != cur_code:
+                    vat_acc = vat_acc or a
+                else:
+                    vat_total = vat_total or a
+            elif q == "cac:TaxSubtotal":
+                breakdown.append(_subtotal(c, p))
+    if vat_total is None and vat_acc is None:
+        return
+    totals_group = inv.get("totals")
+    if totals_group is None:
+        totals_group = inv["totals"] = new(DocumentTotals, path=totals[0][1])
+    if vat_total is not None:
+        totals_group.__dict__["vat_total"] = vat_total
+    if vat_acc is not None:
+        totals_group.__dict__["vat_total_accounting"] = vat_acc
+
+
+def _subtotal(el: El, path: str) -> VatBreakdown:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        if q == "cbc:TaxableAmount":
+            d["taxable_amount"] = amount(c, p)
+        elif q == "cbc:TaxAmount":
+            d["tax_amount"] = amount(c, p)
+        elif q == "cac:TaxCategory":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    d["category_code"] = code(c2, p2)
+                elif q2 == "cbc:Percent":
+                    d["rate"] = percent(c2, p2)
+                elif q2 == "cbc:TaxExemptionReason":
+                    d["exemption_reason"] = text(c2, p2)
+                elif q2 == "cbc:TaxExemptionReasonCode":
+                    d["exemption_reason_code"] = code(c2, p2)
+    return new(VatBreakdown, path=path, **d)
+
+
+_TOTALS = {
+    "cbc:LineExtensionAmount": "line_net_total",
+    "cbc:TaxExclusiveAmount": "tax_exclusive",
+    "cbc:TaxInclusiveAmount": "tax_inclusive",
+    "cbc:AllowanceTotalAmount": "allowance_total",
+    "cbc:ChargeTotalAmount": "charge_total",
+    "cbc:PrepaidAmount": "paid",
+    "cbc:PayableRoundingAmount": "rounding",
+    "cbc:PayableAmount": "payable",
+}
+
+
+def _totals(el: El, path: str) -> DocumentTotals:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        f = _TOTALS.get(q)
+        if f is not None:
+            d[f] = amount(c, p)
+    return new(DocumentTotals, path=path, **d)
+
+
+def _line(el: El, path: str) -> InvoiceLine:
+    d: dict[str, Any] = {}
+    allowances: list[LineAllowance] = []
+    charges: list[LineCharge] = []
+    subs: list[InvoiceLine] = []
+    for q, c, p in kids(el, path):
+        if q == "cbc:ID":
+            d["id"] = ident(c, p)
+        elif q == "cbc:Note":
+            d.setdefault("note", text(c, p))
+        elif q in ("cbc:InvoicedQuantity", "cbc:CreditedQuantity"):
+            d["quantity"] = quantity(c, p)
+        elif q == "cbc:LineExtensionAmount":
+            d["net_amount"] = amount(c, p)
+        elif q == "cbc:AccountingCost":
+            d["accounting_reference"] = text(c, p)
+        elif q == "cac:InvoicePeriod":
+            lp: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:StartDate":
+                    lp["start"] = iso_date(c2, p2)
+                elif q2 == "cbc:EndDate":
+                    lp["end"] = iso_date(c2, p2)
+            d["period"] = new(LinePeriod, path=p, **lp)
+        elif q == "cac:OrderLineReference":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:LineID":
+                    d["order_line_reference"] = text(c2, p2)
+        elif q == "cac:DocumentReference":
+            _line_document(c, p, d)
+        elif q == "cac:AllowanceCharge":
+            ac = _allowance_charge(c, p, doc_level=False)
+            if isinstance(ac, LineAllowance):
+                allowances.append(ac)
+            elif isinstance(ac, LineCharge):
+                charges.append(ac)
+        elif q == "cac:Item":
+            _item(c, p, d)
+        elif q == "cac:Price":
+            d["price"] = _price(c, p)
+        elif q in ("cac:SubInvoiceLine", "cac:SubCreditNoteLine"):
+            subs.append(_line(c, p))
+    return new(InvoiceLine, path=path, allowances=allowances, charges=charges, sub_lines=subs, **d)
+
+
+def _line_document(el: El, path: str, line: dict[str, Any]) -> None:
+    id_el = None
+    type_code = None
+    for q, c, p in kids(el, path):
+        if q == "cbc:ID":
+            id_el = (c, p)
+        elif q == "cbc:DocumentTypeCode":
+            type_code = text_of(c)
+    if id_el is not None and type_code == "130" and "object_identifier" not in line:
+        line["object_identifier"] = ident(*id_el)
+
+
+def _item(el: El, path: str, line: dict[str, Any]) -> None:
+    d: dict[str, Any] = {}
+    classifications: list[Identifier] = []
+    attributes: list[ItemAttribute] = []
+    for q, c, p in kids(el, path):
+        if q == "cbc:Name":
+            d["name"] = text(c, p)
+        elif q == "cbc:Description":
+            d.setdefault("description", text(c, p))
+        elif q in _ITEM_IDS:
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    d[_ITEM_IDS[q]] = ident(c2, p2)
+        elif q == "cac:CommodityClassification":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ItemClassificationCode":
+                    classifications.append(new(
+                        Identifier, raw=text_of(c2), path=p2, scheme=c2.get("listID"),
+                        scheme_version=c2.get("listVersionID")))
+        elif q == "cac:OriginCountry":
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:IdentificationCode":
+                    d["origin_country"] = code(c2, p2)
+        elif q == "cac:ClassifiedTaxCategory":
+            if "vat" not in line:
+                v: dict[str, Any] = {}
+                for q2, c2, p2 in kids(c, p):
+                    if q2 == "cbc:ID":
+                        v["category_code"] = code(c2, p2)
+                    elif q2 == "cbc:Percent":
+                        v["rate"] = percent(c2, p2)
+                line["vat"] = new(LineVat, path=p, **v)
+        elif q == "cac:AdditionalItemProperty":
+            a: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:Name":
+                    a["name"] = text(c2, p2)
+                elif q2 == "cbc:Value":
+                    a["value"] = text(c2, p2)
+            attributes.append(new(ItemAttribute, path=p, **a))
+    line["item"] = new(Item, path=path, classifications=classifications, attributes=attributes, **d)
+
+
+_ITEM_IDS = {
+    "cac:SellersItemIdentification": "seller_id",
+    "cac:BuyersItemIdentification": "buyer_id",
+    "cac:StandardItemIdentification": "standard_id",
+}
+
+
+def _price(el: El, path: str) -> PriceDetails:
+    d: dict[str, Any] = {}
+    for q, c, p in kids(el, path):
+        if q == "cbc:PriceAmount":
+            d["net_price"] = amount(c, p)
+        elif q == "cbc:BaseQuantity":
+            d["base_quantity"] = quantity(c, p)
+        elif q == "cac:AllowanceCharge":
+            indicator = None
+            found: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ChargeIndicator":
+                    indicator = text_of(c2)
+                elif q2 == "cbc:Amount":
+                    found["discount"] = amount(c2, p2)
+                elif q2 == "cbc:BaseAmount":
+                    found["gross_price"] = amount(c2, p2)
+            if indicator in ("false", "0"):
+                for k, v in found.items():
+                    d.setdefault(k, v)
+    return new(PriceDetails, path=path, **d)
+
