@@ -1,0 +1,23 @@
+"""UNTDID 7161 charge reason codes (BT-105, BT-145): BR-CL-20.
+
+Name: UNTDID 7161 Special service description code. Source: UN/CEFACT UNTDID.
+Version: the list as embedded in the CEN EN 16931 validation artefacts 1.3.15 and the
+XRechnung Schematron 2.5.0, run by the KoSIT XRechnung configuration v2026-01-31.
+"""
+
+from __future__ import annotations
+
+from einvoice.codelists import codes
+
+CODES: frozenset[str] = codes(
+    """
+    AA AAA AAC AAD AAE AAF AAH AAI AAS AAT AAV AAY AAZ ABA ABB ABC ABD ABF ABK ABL ABN ABR
+    ABS ABT ABU ACF ACG ACH ACI ACJ ACK ACL ACM ACS ADC ADE ADJ ADK ADL ADM ADN ADO ADP ADQ
+    ADR ADT ADW ADY ADZ AEA AEB AEC AED AEF AEH AEI AEJ AEK AEL AEM AEN AEO AEP AES AET AEU
+    AEV AEW AEX AEY AEZ AJ AU CA CAB CAD CAE CAF CAI CAJ CAK CAL CAM CAN CAO CAP CAQ CAR CAS
+    CAT CAU CAV CAW CAX CAY CAZ CD CG CS CT DAB DAC DAD DAF DAG DAH DAI DAJ DAK DAL DAM DAN
+    DAO DAP DAQ DL EG EP ER FAA FAB FAC FC FH FI GAA HAA HD HH IAA IAB ID IF IR IS KO L1 LA
+    LAA LAB LF MAE MI ML NAA OA PA PAA PC PL PRV RAB RAC RAD RAF RE RF RH RV SA SAA SAD SAE
+    SAI SG SH SM SU TAB TAC TT TV V1 V2 WH XAA YY ZZZ
+    """
+)

@@ -1,0 +1,24 @@
+"""ISO 4217 currency codes (BT-5, BT-6 and every amount's currencyID): BR-CL-03/04/05.
+
+Name: ISO 4217 Currency codes. Source: ISO 4217 maintenance agency list.
+Version: the list as embedded in the CEN EN 16931 validation artefacts 1.3.15 and the
+XRechnung Schematron 2.5.0, run by the KoSIT XRechnung configuration v2026-01-31.
+"""
+
+from __future__ import annotations
+
+from einvoice.codelists import codes
+
+CODES: frozenset[str] = codes(
+    """
+    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD
+    BTN BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNH CNY COP COU CRC CUP CVE CZK DJF DKK DOP
+    DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR
+    IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD
+    MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB
+    PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
+    STD SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED
+    VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD XDR XOF XPD XPF XPT XSU XTS XUA XXX YER
+    ZAR ZMW ZWG
+    """
+)
