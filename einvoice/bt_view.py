@@ -20,7 +20,16 @@ from typing import Any, Union
 
 from pydantic import BaseModel
 
-from einvoice.model.invoice import Invoice, PaymentInstructions
+from einvoice.model.invoice import (
+    CreditTransfer,
+    DocumentAllowance,
+    DocumentCharge,
+    Invoice,
+    LineAllowance,
+    LineCharge,
+    PaymentInstructions,
+    PriceDetails,
+)
 from einvoice.model.values import Binary, DateValue, Identifier, Quantity, Value
 
 # Ids that are lists even with one occurrence.
@@ -42,6 +51,8 @@ SUB_LINE_GROUPS = {
 
 # A quantity's unit code is a term of its own.
 UNIT_TERMS = {"BT-129": "BT-130", "BT-149": "BT-150"}
+
+_ALLOWANCE_CHARGE = (DocumentAllowance, DocumentCharge, LineAllowance, LineCharge)
 
 _VALUE, _VALUES, _GROUP, _GROUPS = 0, 1, 2, 3
 # (field name, id, kind)
@@ -123,8 +134,21 @@ def _terms(values: list[Value], key: str, out: dict[str, Any], cii: bool) -> Non
                 out[k] = [x.get(k) for x in entries]
 
 
+def _shown(obj: BaseModel, cii: bool) -> bool:
+    """False for groups the reference reading leaves out although the model keeps them."""
+    if isinstance(obj, _ALLOWANCE_CHARGE):
+        # Only the literal 'true'/'false' select an allowance or charge there (not 1/0).
+        return obj.indicator is None or obj.indicator.raw in ("true", "false")
+    if cii and isinstance(obj, CreditTransfer):
+        # CII: BG-17 is the creditor account; a BIC without an account shows no BG-17.
+        return obj.account_id is not None
+    return True
+
+
 def _group(obj: BaseModel, cii: bool, sub: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if not _shown(obj, cii):
+        return out
     d = obj.__dict__
     for name, key, kind in plan(type(obj)):
         v = d[name]
@@ -146,6 +170,10 @@ def _group(obj: BaseModel, cii: bool, sub: bool) -> dict[str, Any]:
                 gs = [g for g in (_group(x, cii, in_sub) for x in v) if g]
                 if gs:
                     out[key] = gs if key in REPEATABLE else (gs[0] if len(gs) == 1 else gs)
+    if isinstance(obj, PriceDetails) and obj.discount_indicator is not None \
+            and obj.discount_indicator.raw != "false":
+        out.pop("BT-147", None)
+        out.pop("BT-148", None)
     return out
 
 

@@ -203,6 +203,9 @@ class DocumentAllowance(Group):
     vat_rate: Percent | None = bt("BT-96", "Document level allowance VAT rate")
     reason: Text | None = bt("BT-97", "Document level allowance reason")
     reason_code: Code | None = bt("BT-98", "Document level allowance reason code")
+    indicator: Text | None = Field(
+        default=None, description="ChargeIndicator as written (not a BT; 'true'/'false' or 1/0)"
+    )
 
 
 class DocumentCharge(Group):
@@ -213,6 +216,9 @@ class DocumentCharge(Group):
     vat_rate: Percent | None = bt("BT-103", "Document level charge VAT rate")
     reason: Text | None = bt("BT-104", "Document level charge reason")
     reason_code: Code | None = bt("BT-105", "Document level charge reason code")
+    indicator: Text | None = Field(
+        default=None, description="ChargeIndicator as written (not a BT; 'true'/'false' or 1/0)"
+    )
 
 
 class DocumentTotals(Group):
@@ -255,6 +261,9 @@ class LineAllowance(Group):
     percentage: Percent | None = bt("BT-138", "Invoice line allowance percentage")
     reason: Text | None = bt("BT-139", "Invoice line allowance reason")
     reason_code: Code | None = bt("BT-140", "Invoice line allowance reason code")
+    indicator: Text | None = Field(
+        default=None, description="ChargeIndicator as written (not a BT; 'true'/'false' or 1/0)"
+    )
 
 
 class LineCharge(Group):
@@ -263,6 +272,9 @@ class LineCharge(Group):
     percentage: Percent | None = bt("BT-143", "Invoice line charge percentage")
     reason: Text | None = bt("BT-144", "Invoice line charge reason")
     reason_code: Code | None = bt("BT-145", "Invoice line charge reason code")
+    indicator: Text | None = Field(
+        default=None, description="ChargeIndicator as written (not a BT; 'true'/'false' or 1/0)"
+    )
 
 
 class PriceDetails(Group):
@@ -270,6 +282,9 @@ class PriceDetails(Group):
     discount: Amount | None = bt("BT-147", "Item price discount")
     gross_price: Amount | None = bt("BT-148", "Item gross price")
     base_quantity: Quantity | None = bt("BT-149", "Item price base quantity (unit: BT-150)")
+    discount_indicator: Text | None = Field(
+        default=None, description="ChargeIndicator of the price allowance as written (not a BT)"
+    )
 
 
 class LineVat(Group):

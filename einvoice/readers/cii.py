@@ -353,6 +353,9 @@ def _additional_document(
         if id_el is not None and "tender_or_lot_reference" not in inv:
             inv["tender_or_lot_reference"] = ident(*id_el)
         return
+    if type_code != "916":
+        # CII marks supporting documents (BG-24) with type code 916; others are no BT.
+        return
     if id_el is not None:
         d["reference"] = ident(*id_el)
     documents.append(new(SupportingDocument, path=path, **d))
@@ -495,11 +498,12 @@ def _totals(el: El, path: str, tax_totals: list[Amount], inv: dict[str, Any]) ->
     cur_code = cur.raw if cur is not None else None
     acc_code = acc.raw if acc is not None else None
     for a in tax_totals:
-        # BT-110 is in the invoice currency, BT-111 in the VAT accounting currency.
-        if acc_code is not None and a.currency == acc_code and a.currency != cur_code:
-            d.setdefault("vat_total_accounting", a)
-        else:
+        # BT-110 is the total in the invoice currency, BT-111 the one in the VAT accounting
+        # currency; when both codes are equal one amount is both.
+        if a.currency is not None and a.currency == cur_code:
             d.setdefault("vat_total", a)
+        if a.currency is not None and a.currency == acc_code:
+            d.setdefault("vat_total_accounting", a)
     return new(DocumentTotals, path=path, **d)
 
 
@@ -575,7 +579,9 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
     for q, c, p in kids(el, path):
         if q == "ram:ChargeIndicator":
             found = _first(c, p, "udt:Indicator")
-            indicator = text_of(found[0]) if found else None
+            if found is not None:
+                d["indicator"] = ind = text(*found)
+                indicator = ind.raw
         elif q == "ram:ActualAmount":
             d["amount"] = amount(c, p)
         elif q == "ram:BasisAmount":

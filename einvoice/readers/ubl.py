@@ -256,10 +256,9 @@ def _additional_document(
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:URI":
                             d["external_location"] = text(c3, p3)
-    if type_code == "130":
-        if id_el is not None and "invoiced_object_identifier" not in inv:
-            inv["invoiced_object_identifier"] = ident(*id_el)
-        return
+    if type_code == "130" and id_el is not None and "invoiced_object_identifier" not in inv:
+        # Still a BG-24 entry too: UBL rules on cac:AdditionalDocumentReference see it as one.
+        inv["invoiced_object_identifier"] = ident(*id_el)
     if credit and type_code == "50":
         # UBL CreditNote has no cac:ProjectReference: the project is a document reference.
         if id_el is not None and "project_reference" not in inv:
@@ -532,7 +531,9 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
     indicator = None
     for q, c, p in kids(el, path):
         if q == "cbc:ChargeIndicator":
-            indicator = text_of(c)
+            ind = text(c, p)
+            d["indicator"] = ind
+            indicator = ind.raw
         elif q == "cbc:Amount":
             d["amount"] = amount(c, p)
         elif q == "cbc:BaseAmount":
@@ -566,11 +567,12 @@ def _tax_totals(totals: list[tuple[El, str]], inv: dict[str, Any], breakdown: li
         for q, c, p in kids(el, path):
             if q == "cbc:TaxAmount":
                 a = amount(c, p)
-                # BT-110 is in the invoice currency, BT-111 in the VAT accounting currency.
-                if acc_code is not None and a.currency == acc_code and a.currency != cur_code:
-                    vat_acc = vat_acc or a
-                else:
+                # BT-110 is the total in the invoice currency, BT-111 the one in the VAT
+                # accounting currency; when both codes are equal one amount is both.
+                if a.currency is not None and a.currency == cur_code:
                     vat_total = vat_total or a
+                if a.currency is not None and a.currency == acc_code:
+                    vat_acc = vat_acc or a
             elif q == "cac:TaxSubtotal":
                 breakdown.append(_subtotal(c, p))
     if vat_total is None and vat_acc is None:
@@ -744,7 +746,8 @@ def _price(el: El, path: str) -> PriceDetails:
             found: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ChargeIndicator":
-                    indicator = text_of(c2)
+                    found["discount_indicator"] = ind = text(c2, p2)
+                    indicator = ind.raw
                 elif q2 == "cbc:Amount":
                     found["discount"] = amount(c2, p2)
                 elif q2 == "cbc:BaseAmount":
