@@ -66,6 +66,8 @@ def from_env(env: Mapping[str, str] | None = None) -> WorkerConfig:
         raise ConfigError(f"EINVOICE_QUEUE_TYPE={queue_type!r}: use auto, quorum or classic")
     validate_prefix(prefix)
     return WorkerConfig(
+        connection_name=e.get("EINVOICE_CONNECTION_NAME", "").strip()
+        or f"einvoice-worker-{prefix}-{os.getpid()}",
         amqp_url=e.get("AMQP_URL", "").strip() or DEFAULT_AMQP_URL,
         routing_path=e.get("EINVOICE_ROUTING", "").strip() or None,
         prefix=prefix,
