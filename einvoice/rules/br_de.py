@@ -1,0 +1,711 @@
+"""BR-DE-1 … BR-DE-31: the XRechnung CIUS rules (German national requirements).
+
+Rules about the value of a business term read the model; rules about the shape of the syntax
+(which elements exist, how payment means are nested) read the document through the shared
+index of :mod:`einvoice.rules._xr_helpers`, because the official tests are about that shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from einvoice.model.values import Value
+from einvoice.rules._xr_helpers import EMAIL as _EMAIL
+from einvoice.rules._xr_helpers import (
+    El,
+    any_filled,
+    blank,
+    cac,
+    cbc,
+    child,
+    children,
+    doc,
+    filled,
+    has_three_digits,
+    hit,
+    iban_ok,
+    normalize,
+    path,
+    ram,
+    rsm,
+    skonto_ok,
+    string_value,
+    xpath_of,
+    xr_rule,
+)
+from einvoice.rules.registry import Context, Hit
+
+
+def _given(v: Value | None) -> bool:
+    """A business term counts as given when it holds more than whitespace."""
+    return v is not None and not blank(v.raw)
+
+
+def _raw(v: Value | None) -> str:
+    return "" if v is None else v.raw
+
+
+def _root_hit(ctx: Context, de: str, en: str) -> Hit:
+    return Hit(xpath_of(ctx.root), de, en)
+
+
+# --- document level ------------------------------------------------------------------------------
+
+
+@xr_rule("BR-DE-1", level="error", bts=("BG-16",))
+def br_de_1(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-1: An invoice must contain payment instructions (BG-16)."""
+    if ctx.family == "cii":
+        pm = path(
+            ctx.root,
+            rsm("SupplyChainTradeTransaction"),
+            ram("ApplicableHeaderTradeSettlement"),
+            ram("SpecifiedTradeSettlementPaymentMeans"),
+        )
+    else:
+        pm = children(ctx.root, cac("PaymentMeans"))
+    if not pm:
+        yield _root_hit(
+            ctx,
+            "Die Rechnung enthält keine Zahlungsanweisungen (BG-16).",
+            "The invoice has no payment instructions (BG-16).",
+        )
+
+
+@xr_rule("BR-DE-15", level="error", bts=("BT-10",))
+def br_de_15(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-15: Buyer reference (BT-10) must be given."""
+    inv = ctx.invoice
+    if not _given(inv.buyer_reference):
+        where = inv.buyer_reference.path if inv.buyer_reference else xpath_of(ctx.root)
+        yield Hit(
+            where,
+            f"Die Käuferreferenz (BT-10, Leitweg-ID) fehlt oder ist leer ('{_raw(inv.buyer_reference)}').",
+            f"The buyer reference (BT-10, Leitweg-ID) is missing or empty ('{_raw(inv.buyer_reference)}').",
+        )
+
+
+_VAT_CODES = frozenset({"S", "Z", "E", "AE", "K", "G", "L", "M"})
+
+
+def _ubl_charge_category_ids(root: El, indicator: str) -> list[str]:
+    return [
+        string_value(i)
+        for ac in children(root, cac("AllowanceCharge"))
+        if any(string_value(ci) == indicator for ci in children(ac, cbc("ChargeIndicator")))
+        for i in path(ac, cac("TaxCategory"), cbc("ID"))
+    ]
+
+
+@xr_rule("BR-DE-16", level="error", bts=("BT-31", "BT-32", "BG-11"))
+def br_de_16(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-16: VAT codes S, Z, E, AE, K, G, L, M need BT-31, BT-32 or a tax representative."""
+    root = ctx.root
+    if ctx.family == "cii":
+        tx = child(root, rsm("SupplyChainTradeTransaction"))
+        line_tax = path(
+            tx,
+            ram("IncludedSupplyChainTradeLineItem"),
+            ram("SpecifiedLineTradeSettlement"),
+            ram("ApplicableTradeTax"),
+        )
+        line_vat = any(string_value(t) == "VAT" for lt in line_tax for t in children(lt, ram("TypeCode")))
+        line_cat = any(
+            string_value(c) in _VAT_CODES for lt in line_tax for c in children(lt, ram("CategoryCode"))
+        )
+        # The header clause compares the whole CategoryTradeTax element with 'VAT', as written.
+        cat_tax = path(
+            tx,
+            ram("ApplicableHeaderTradeSettlement"),
+            ram("SpecifiedTradeAllowanceCharge"),
+            ram("CategoryTradeTax"),
+        )
+        hdr = any(string_value(c) == "VAT" for c in cat_tax) and any(
+            string_value(c) in _VAT_CODES for ct in cat_tax for c in children(ct, ram("CategoryCode"))
+        )
+        uses = (line_vat and line_cat) or hdr
+        if not uses:
+            return
+        agr = child(tx, ram("ApplicableHeaderTradeAgreement"))
+        ids = [
+            i
+            for i in path(agr, ram("SellerTradeParty"), ram("SpecifiedTaxRegistration"), ram("ID"))
+            if normalize(i.get("schemeID")) in ("VA", "FC") and filled(i)
+        ]
+        ok = bool(ids) or bool(children(agr, ram("SellerTaxRepresentativeTradeParty")))
+    else:
+        used = _ubl_charge_category_ids(root, "false") + _ubl_charge_category_ids(root, "true")
+        for line_tag in (cac("InvoiceLine"), cac("CreditNoteLine")):
+            used += [
+                string_value(i)
+                for i in path(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory"), cbc("ID"))
+            ]
+        if not any(u in _VAT_CODES for u in used):
+            return
+        ok = bool(children(root, cac("TaxRepresentativeParty"))) or any_filled(
+            path(root, cac("AccountingSupplierParty"), cac("Party"), cac("PartyTaxScheme"), cbc("CompanyID"))
+        )
+    if not ok:
+        yield _root_hit(
+            ctx,
+            "Es werden Umsatzsteuerkategorien S, Z, E, AE, K, G, L oder M verwendet, aber weder die "
+            "USt-IdNr. (BT-31) oder Steuernummer (BT-32) des Verkäufers noch ein "
+            "Steuervertreter (BG-11) ist angegeben.",
+            "VAT categories S, Z, E, AE, K, G, L or M are used, but neither the seller's VAT identifier "
+            "(BT-31) or tax registration identifier (BT-32) nor a tax representative (BG-11) is given.",
+        )
+
+
+_TYPE_CODES = frozenset({"326", "380", "384", "389", "381", "875", "876", "877"})
+
+
+@xr_rule("BR-DE-17", level="warning", bts=("BT-3",))
+def br_de_17(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-17: Invoice type code (BT-3) should be 326, 380, 384, 389, 381, 875, 876 or 877."""
+    tc = ctx.invoice.type_code
+    if normalize(_raw(tc)) not in _TYPE_CODES:
+        yield Hit(
+            tc.path if tc else xpath_of(ctx.root),
+            f"Der Rechnungsartcode (BT-3) '{_raw(tc)}' gehört nicht zu den in XRechnung vorgesehenen Codes "
+            "326, 380, 384, 389, 381, 875, 876, 877.",
+            f"The invoice type code (BT-3) '{_raw(tc)}' is not one of the codes XRechnung provides for "
+            "(326, 380, 384, 389, 381, 875, 876, 877).",
+        )
+
+
+@xr_rule("BR-DE-18", level="error", bts=("BT-20",))
+def br_de_18(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-18: Cash discount lines in payment terms (BT-20) must follow the #SKONTO# format."""
+    if ctx.family == "cii":
+        terms = path(
+            ctx.root,
+            rsm("SupplyChainTradeTransaction"),
+            ram("ApplicableHeaderTradeSettlement"),
+            ram("SpecifiedTradePaymentTerms"),
+        )
+        first_notes = [n for t in terms for n in children(t, ram("Description"))[:1]]
+    else:
+        first_notes = [
+            n for t in children(ctx.root, cac("PaymentTerms")) for n in children(t, cbc("Note"))[:1]
+        ]
+    bad = skonto_ok([string_value(n) for n in first_notes])
+    if bad:
+        shown = " | ".join(normalize(b) for b in bad)
+        yield Hit(
+            xpath_of(first_notes[0]),
+            f"Skonto-Angaben in den Zahlungsbedingungen (BT-20) entsprechen nicht dem Format "
+            f"'#SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#]' mit abschließendem Zeilenumbruch: {shown}",
+            f"Cash discount lines in the payment terms (BT-20) do not follow the format "
+            f"'#SKONTO#TAGE=n#PROZENT=n.nn#[BASISBETRAG=n.nn#]' ending with a line break: {shown}",
+        )
+
+
+@xr_rule("BR-DE-21", level="warning", bts=("BT-24",))
+def br_de_21(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-21: Specification identifier (BT-24) should be an XRechnung 3.0 identifier."""
+    from einvoice.syntax import XRECHNUNG_3, XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
+
+    ok_ids = (XRECHNUNG_3, XRECHNUNG_3_EXTENSION, XRECHNUNG_3_CVD)
+    if ctx.family == "cii":
+        ctx_els = children(ctx.root, rsm("ExchangedDocumentContext"))
+        for c in ctx_els:
+            ids = path(c, ram("GuidelineSpecifiedDocumentContextParameter"), ram("ID"))
+            if not any(string_value(i) in ok_ids for i in ids):
+                shown = ", ".join(string_value(i) for i in ids)
+                yield hit(
+                    c,
+                    f"Die Spezifikationskennung (BT-24) '{shown}' ist keine XRechnung-3.0-Kennung.",
+                    f"The specification identifier (BT-24) '{shown}' is no XRechnung 3.0 identifier.",
+                )
+        return
+    ids = children(ctx.root, cbc("CustomizationID"))
+    if not any(string_value(i) in ok_ids for i in ids):
+        shown = ", ".join(string_value(i) for i in ids)
+        yield _root_hit(
+            ctx,
+            f"Die Spezifikationskennung (BT-24) '{shown}' ist keine XRechnung-3.0-Kennung.",
+            f"The specification identifier (BT-24) '{shown}' is no XRechnung 3.0 identifier.",
+        )
+
+
+@xr_rule("BR-DE-22", level="error", bts=("BT-125",))
+def br_de_22(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-22: File names of attached documents (BT-125 filename) must be unique."""
+    if ctx.family == "cii":
+        refs = doc(ctx).all(ram("AdditionalReferencedDocument"))
+        att = ram("AttachmentBinaryObject")
+    else:
+        refs = children(ctx.root, cac("AdditionalDocumentReference"))
+        att = cac("Attachment")
+    # A reference repeats a name when it shares one with an earlier sibling reference.
+    seen: dict[object, set[str]] = {}
+    dups: list[str] = []
+    for r in refs:
+        if ctx.family == "cii":
+            names = [n for n in (a.get("filename") for a in children(r, att)) if n is not None]
+        else:
+            names = [
+                n
+                for n in (o.get("filename") for o in path(r, att, cbc("EmbeddedDocumentBinaryObject")))
+                if n is not None
+            ]
+        prev = seen.setdefault(r.getparent(), set())
+        dups += [n for n in names if n in prev]
+        prev.update(names)
+    if dups:
+        shown = ", ".join(sorted(set(dups)))
+        yield _root_hit(
+            ctx,
+            f"Mehrere Anhänge tragen denselben Dateinamen: {shown}.",
+            f"Several attachments carry the same file name: {shown}.",
+        )
+
+
+@xr_rule("BR-DE-26", level="warning", bts=("BT-3", "BG-3"))
+def br_de_26(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-26: A corrected invoice (BT-3 = 384) should reference the preceding invoice (BG-3)."""
+    tc = ctx.invoice.type_code
+    if normalize(_raw(tc)) != "384":
+        return
+    if ctx.family == "cii":
+        refs = path(
+            ctx.root,
+            rsm("SupplyChainTradeTransaction"),
+            ram("ApplicableHeaderTradeSettlement"),
+            ram("InvoiceReferencedDocument"),
+        )
+    else:
+        refs = path(ctx.root, cac("BillingReference"), cac("InvoiceDocumentReference"))
+    if not refs:
+        yield Hit(
+            tc.path if tc else xpath_of(ctx.root),
+            "Korrekturrechnung (BT-3 = 384) ohne Verweis auf die vorausgehende Rechnung (BG-3).",
+            "Corrected invoice (BT-3 = 384) without a reference to the preceding invoice (BG-3).",
+        )
+
+
+def _direct_debit_parts(ctx: Context) -> tuple[bool, bool, bool]:
+    """CII: whether mandate (BT-89), creditor id (BT-90) and debited account (BT-91) exist."""
+    s = doc(ctx).settlement
+    return (
+        bool(path(s, ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID"))),
+        bool(children(s, ram("CreditorReferenceID"))),
+        bool(
+            path(
+                s,
+                ram("SpecifiedTradeSettlementPaymentMeans"),
+                ram("PayerPartyDebtorFinancialAccount"),
+                ram("IBANID"),
+            )
+        ),
+    )
+
+
+@xr_rule("BR-DE-30", level="error", bts=("BG-19", "BT-90"))
+def br_de_30(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-30: With direct debit (BG-19) the bank assigned creditor identifier (BT-90) must be given."""
+    if ctx.family == "cii":
+        b89, b90, b91 = _direct_debit_parts(ctx)
+        ok = ((b89 or b91) and b90) or not (b89 or b90 or b91)
+    else:
+        root = ctx.root
+        mandates = path(root, cac("PaymentMeans"), cac("PaymentMandate"))
+        sepa = [
+            i
+            for i in (
+                path(
+                    root, cac("AccountingSupplierParty"), cac("Party"), cac("PartyIdentification"), cbc("ID")
+                )
+                + path(root, cac("PayeeParty"), cac("PartyIdentification"), cbc("ID"))
+            )
+            if i.get("schemeID") == "SEPA"
+        ]
+        ok = not mandates or bool(sepa)
+    if not ok:
+        yield _root_hit(
+            ctx,
+            "Lastschrift (BG-19) ohne Gläubiger-Identifikationsnummer (BT-90).",
+            "Direct debit (BG-19) without the bank assigned creditor identifier (BT-90).",
+        )
+
+
+@xr_rule("BR-DE-31", level="error", bts=("BG-19", "BT-91"))
+def br_de_31(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-31: With direct debit (BG-19) the debited account identifier (BT-91) must be given."""
+    if ctx.family == "cii":
+        b89, b90, b91 = _direct_debit_parts(ctx)
+        ok = ((b89 or b90) and b91) or not (b89 or b90 or b91)
+    else:
+        mandates = path(ctx.root, cac("PaymentMeans"), cac("PaymentMandate"))
+        ok = not mandates or any(path(m, cac("PayerFinancialAccount"), cbc("ID")) for m in mandates)
+    if not ok:
+        yield _root_hit(
+            ctx,
+            "Lastschrift (BG-19) ohne Kennung des zu belastenden Kontos (BT-91).",
+            "Direct debit (BG-19) without the debited account identifier (BT-91).",
+        )
+
+
+# --- parties -------------------------------------------------------------------------------------
+
+
+def _seller_parties(ctx: Context) -> list[El]:
+    """The element whose children hold the seller's contact: UBL cac:Party, CII SellerTradeParty."""
+    if ctx.family == "cii":
+        return path(doc(ctx).agreement, ram("SellerTradeParty"))
+    return path(ctx.root, cac("AccountingSupplierParty"))
+
+
+@xr_rule("BR-DE-2", level="error", bts=("BG-6",))
+def br_de_2(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-2: The seller contact group (BG-6) must be given."""
+    for p in _seller_parties(ctx):
+        has = (
+            children(p, ram("DefinedTradeContact"))
+            if ctx.family == "cii"
+            else path(p, cac("Party"), cac("Contact"))
+        )
+        if not has:
+            yield hit(
+                p, "Die Kontaktangaben des Verkäufers (BG-6) fehlen.", "The seller contact (BG-6) is missing."
+            )
+
+
+def _address_hits(
+    ctx: Context, party_field: str, field: str, bt: str, what_de: str, what_en: str
+) -> Iterator[Hit]:
+    """When the party's address group exists, its ``field`` must be given."""
+    party = getattr(ctx.invoice, party_field)
+    addr = party.address if party is not None else None
+    if addr is None:
+        return
+    v = getattr(addr, field)
+    if not _given(v):
+        yield Hit(
+            v.path if v is not None and v.path else addr.path,
+            f"{what_de} ({bt}) fehlt oder ist leer ('{_raw(v)}').",
+            f"{what_en} ({bt}) is missing or empty ('{_raw(v)}').",
+        )
+
+
+@xr_rule("BR-DE-3", level="error", bts=("BT-37",))
+def br_de_3(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-3: Seller city (BT-37) must be given."""
+    yield from _address_hits(ctx, "seller", "city", "BT-37", "Der Ort des Verkäufers", "The seller city")
+
+
+@xr_rule("BR-DE-4", level="error", bts=("BT-38",))
+def br_de_4(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-4: Seller post code (BT-38) must be given."""
+    yield from _address_hits(
+        ctx, "seller", "post_code", "BT-38", "Die Postleitzahl des Verkäufers", "The seller post code"
+    )
+
+
+@xr_rule("BR-DE-8", level="error", bts=("BT-52",))
+def br_de_8(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-8: Buyer city (BT-52) must be given."""
+    yield from _address_hits(ctx, "buyer", "city", "BT-52", "Der Ort des Käufers", "The buyer city")
+
+
+@xr_rule("BR-DE-9", level="error", bts=("BT-53",))
+def br_de_9(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-9: Buyer post code (BT-53) must be given."""
+    yield from _address_hits(
+        ctx, "buyer", "post_code", "BT-53", "Die Postleitzahl des Käufers", "The buyer post code"
+    )
+
+
+@xr_rule("BR-DE-10", level="error", bts=("BT-77",))
+def br_de_10(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-10: Deliver to city (BT-77) must be given when a delivery address (BG-15) exists."""
+    yield from _address_hits(
+        ctx, "delivery", "city", "BT-77", "Der Ort der Lieferanschrift", "The deliver to city"
+    )
+
+
+@xr_rule("BR-DE-11", level="error", bts=("BT-78",))
+def br_de_11(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-11: Deliver to post code (BT-78) must be given when a delivery address (BG-15) exists."""
+    yield from _address_hits(
+        ctx,
+        "delivery",
+        "post_code",
+        "BT-78",
+        "Die Postleitzahl der Lieferanschrift",
+        "The deliver to post code",
+    )
+
+
+def _seller_contacts(ctx: Context) -> list[El]:
+    if ctx.family == "cii":
+        return path(doc(ctx).agreement, ram("SellerTradeParty"), ram("DefinedTradeContact"))
+    return path(ctx.root, cac("AccountingSupplierParty"), cac("Party"), cac("Contact"))
+
+
+@xr_rule("BR-DE-5", level="error", bts=("BT-41",))
+def br_de_5(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-5: Seller contact point (BT-41) must be given."""
+    for c in _seller_contacts(ctx):
+        if ctx.family == "cii":
+            ok = any_filled(children(c, ram("PersonName")) + children(c, ram("DepartmentName")))
+        else:
+            ok = any_filled(children(c, cbc("Name")))
+        if not ok:
+            yield hit(
+                c,
+                "Die Kontaktstelle des Verkäufers (BT-41) fehlt oder ist leer.",
+                "The seller contact point (BT-41) is missing or empty.",
+            )
+
+
+@xr_rule("BR-DE-6", level="error", bts=("BT-42",))
+def br_de_6(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-6: Seller contact telephone number (BT-42) must be given."""
+    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
+    if c is not None and not _given(c.telephone):
+        yield Hit(
+            c.path,
+            f"Die Telefonnummer des Verkäufers (BT-42) fehlt oder ist leer ('{_raw(c.telephone)}').",
+            f"The seller contact telephone number (BT-42) is missing or empty ('{_raw(c.telephone)}').",
+        )
+
+
+@xr_rule("BR-DE-7", level="error", bts=("BT-43",))
+def br_de_7(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-7: Seller contact email address (BT-43) must be given."""
+    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
+    if c is not None and not _given(c.email):
+        yield Hit(
+            c.path,
+            f"Die E-Mail-Adresse des Verkäufers (BT-43) fehlt oder ist leer ('{_raw(c.email)}').",
+            f"The seller contact email address (BT-43) is missing or empty ('{_raw(c.email)}').",
+        )
+
+
+@xr_rule("BR-DE-27", level="warning", bts=("BT-42",))
+def br_de_27(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-27: Seller contact telephone number (BT-42) should contain at least three digits."""
+    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
+    if c is not None and not has_three_digits(normalize(_raw(c.telephone))):
+        where = c.telephone.path if c.telephone else c.path
+        yield Hit(
+            where,
+            f"Die Telefonnummer des Verkäufers (BT-42) '{_raw(c.telephone)}' enthält weniger "
+            "als drei Ziffern.",
+            f"The seller telephone number (BT-42) '{_raw(c.telephone)}' has fewer than three digits.",
+        )
+
+
+@xr_rule("BR-DE-28", level="warning", bts=("BT-43",))
+def br_de_28(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-28: Seller contact email address (BT-43) should be a plausible e-mail address."""
+    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
+    if c is not None and not _EMAIL.fullmatch(normalize(_raw(c.email))):
+        where = c.email.path if c.email else c.path
+        yield Hit(
+            where,
+            f"Die E-Mail-Adresse des Verkäufers (BT-43) '{_raw(c.email)}' ist nicht plausibel "
+            "(genau ein @, davor und danach Zeichen, im Domänenteil ein Punkt).",
+            f"The seller email address (BT-43) '{_raw(c.email)}' is not plausible "
+            "(exactly one @, characters on both sides, a dot in the domain part).",
+        )
+
+
+# --- VAT breakdown -------------------------------------------------------------------------------
+
+
+@xr_rule("BR-DE-14", level="error", bts=("BT-119",))
+def br_de_14(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-14: VAT category rate (BT-119) must be given in every VAT breakdown."""
+    for b in ctx.invoice.vat_breakdown:
+        if not _given(b.rate):
+            cat = _raw(b.category_code)
+            yield Hit(
+                b.path,
+                f"In der Umsatzsteueraufschlüsselung (Kategorie '{cat}') fehlt der Steuersatz (BT-119).",
+                f"The VAT breakdown (category '{cat}') has no VAT category rate (BT-119).",
+            )
+
+
+# --- payment means -------------------------------------------------------------------------------
+
+
+def _payment_means(ctx: Context, codes: frozenset[str]) -> list[El]:
+    """The payment means elements whose normalised type code (BT-81) is one of ``codes``."""
+    if ctx.family == "cii":
+        pms = path(doc(ctx).settlement, ram("SpecifiedTradeSettlementPaymentMeans"))
+        code = ram("TypeCode")
+    else:
+        pms = children(ctx.root, cac("PaymentMeans"))
+        code = cbc("PaymentMeansCode")
+    return [p for p in pms if normalize(string_value(child(p, code))) in codes]
+
+
+_TRANSFER = frozenset({"30", "58"})
+_CARD = frozenset({"48", "54", "55"})
+_DEBIT = frozenset({"59"})
+
+
+def _cii_direct_debit(ctx: Context, pm: El) -> bool:
+    """CII: BG-19 exists for this payment means (mandate, creditor id, or its debited account)."""
+    s = doc(ctx).settlement
+    return bool(
+        path(s, ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID"))
+        or children(s, ram("CreditorReferenceID"))
+        or path(pm, ram("PayerPartyDebtorFinancialAccount"), ram("IBANID"))
+    )
+
+
+def _code_of(pm: El, cii: bool) -> str:
+    return normalize(string_value(child(pm, ram("TypeCode") if cii else cbc("PaymentMeansCode"))))
+
+
+@xr_rule("BR-DE-19", level="warning", bts=("BT-84",))
+def br_de_19(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-19: With SEPA credit transfer (BT-81 = 58) the payment account (BT-84) should be a valid IBAN."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _TRANSFER):
+        if _code_of(pm, cii) != "58":
+            continue
+        acc = (
+            path(pm, ram("PayeePartyCreditorFinancialAccount"), ram("IBANID"))
+            if cii
+            else path(pm, cac("PayeeFinancialAccount"), cbc("ID"))
+        )
+        raw = "".join(string_value(a) for a in acc)
+        if not iban_ok(raw):
+            yield hit(
+                pm,
+                f"Die Kontokennung (BT-84) '{raw}' ist keine gültige IBAN (SEPA-Überweisung, Code 58).",
+                f"The payment account identifier (BT-84) '{raw}' is no valid IBAN (SEPA credit "
+                "transfer, code 58).",
+            )
+
+
+@xr_rule("BR-DE-20", level="warning", bts=("BT-91",))
+def br_de_20(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-20: With SEPA direct debit (BT-81 = 59) the debited account (BT-91) should be a valid IBAN."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _DEBIT):
+        acc = (
+            path(pm, ram("PayerPartyDebtorFinancialAccount"), ram("IBANID"))
+            if cii
+            else path(pm, cac("PaymentMandate"), cac("PayerFinancialAccount"), cbc("ID"))
+        )
+        raw = "".join(string_value(a) for a in acc)
+        if not iban_ok(raw):
+            yield hit(
+                pm,
+                f"Die Kennung des zu belastenden Kontos (BT-91) '{raw}' ist keine gültige IBAN "
+                "(SEPA-Lastschrift, Code 59).",
+                f"The debited account identifier (BT-91) '{raw}' is no valid IBAN (SEPA direct "
+                "debit, code 59).",
+            )
+
+
+@xr_rule("BR-DE-23-a", level="error", bts=("BT-81", "BG-17"))
+def br_de_23_a(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-23-a: Credit transfer (BT-81 = 30, 58) requires the credit transfer group (BG-17)."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _TRANSFER):
+        if not children(
+            pm, ram("PayeePartyCreditorFinancialAccount") if cii else cac("PayeeFinancialAccount")
+        ):
+            yield hit(
+                pm,
+                f"Überweisung (Code '{_code_of(pm, cii)}') ohne Überweisungsangaben (BG-17).",
+                f"Credit transfer (code '{_code_of(pm, cii)}') without credit transfer details (BG-17).",
+            )
+
+
+@xr_rule("BR-DE-23-b", level="error", bts=("BT-81", "BG-18", "BG-19"))
+def br_de_23_b(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-23-b: Credit transfer (BT-81 = 30, 58) excludes card (BG-18) and direct debit (BG-19) data."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _TRANSFER):
+        if cii:
+            bad = bool(children(pm, ram("ApplicableTradeSettlementFinancialCard"))) or _cii_direct_debit(
+                ctx, pm
+            )
+        else:
+            bad = bool(children(pm, cac("CardAccount")) or children(pm, cac("PaymentMandate")))
+        if bad:
+            yield hit(
+                pm,
+                f"Überweisung (Code '{_code_of(pm, cii)}') mit Karten- (BG-18) oder "
+                "Lastschriftangaben (BG-19).",
+                f"Credit transfer (code '{_code_of(pm, cii)}') with card (BG-18) or direct "
+                "debit (BG-19) data.",
+            )
+
+
+@xr_rule("BR-DE-24-a", level="error", bts=("BT-81", "BG-18"))
+def br_de_24_a(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-24-a: Card payment (BT-81 = 48, 54, 55) requires payment card information (BG-18)."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _CARD):
+        if not children(pm, ram("ApplicableTradeSettlementFinancialCard") if cii else cac("CardAccount")):
+            yield hit(
+                pm,
+                f"Kartenzahlung (Code '{_code_of(pm, cii)}') ohne Kartenangaben (BG-18).",
+                f"Card payment (code '{_code_of(pm, cii)}') without payment card information (BG-18).",
+            )
+
+
+@xr_rule("BR-DE-24-b", level="error", bts=("BT-81", "BG-17", "BG-19"))
+def br_de_24_b(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-24-b: Card payment (BT-81 = 48, 54, 55) excludes BG-17 and BG-19."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _CARD):
+        if cii:
+            bad = bool(children(pm, ram("PayeePartyCreditorFinancialAccount"))) or _cii_direct_debit(ctx, pm)
+        else:
+            bad = bool(children(pm, cac("PayeeFinancialAccount")) or children(pm, cac("PaymentMandate")))
+        if bad:
+            yield hit(
+                pm,
+                f"Kartenzahlung (Code '{_code_of(pm, cii)}') mit Überweisungs- (BG-17) oder "
+                "Lastschriftangaben (BG-19).",
+                f"Card payment (code '{_code_of(pm, cii)}') with credit transfer (BG-17) or "
+                "direct debit (BG-19) data.",
+            )
+
+
+@xr_rule("BR-DE-25-a", level="error", bts=("BT-81", "BG-19"))
+def br_de_25_a(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-25-a: Direct debit (BT-81 = 59) requires the direct debit group (BG-19)."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _DEBIT):
+        ok = _cii_direct_debit(ctx, pm) if cii else bool(children(pm, cac("PaymentMandate")))
+        if not ok:
+            yield hit(
+                pm,
+                "Lastschrift (Code '59') ohne Lastschriftangaben (BG-19).",
+                "Direct debit (code '59') without direct debit details (BG-19).",
+            )
+
+
+@xr_rule("BR-DE-25-b", level="error", bts=("BT-81", "BG-17", "BG-18"))
+def br_de_25_b(ctx: Context) -> Iterator[Hit]:
+    """BR-DE-25-b: Direct debit (BT-81 = 59) excludes credit transfer (BG-17) and card (BG-18) data."""
+    cii = ctx.family == "cii"
+    for pm in _payment_means(ctx, _DEBIT):
+        if cii:
+            bad = any(
+                children(pm, ram(t))
+                for t in (
+                    "PayeePartyCreditorFinancialAccount",
+                    "PayeeSpecifiedCreditorFinancialInstitution",
+                    "PayerSpecifiedDebtorFinancialInstitution",
+                    "ApplicableTradeSettlementFinancialCard",
+                )
+            )
+        else:
+            bad = bool(children(pm, cac("PayeeFinancialAccount")) or children(pm, cac("CardAccount")))
+        if bad:
+            yield hit(
+                pm,
+                "Lastschrift (Code '59') mit Überweisungs- (BG-17) oder Kartenangaben (BG-18).",
+                "Direct debit (code '59') with credit transfer (BG-17) or card (BG-18) data.",
+            )
