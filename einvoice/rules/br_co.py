@@ -40,6 +40,7 @@ from einvoice.rules._core_helpers import (
 )
 from einvoice.rules.registry import Context, Hit, rule
 
+CENT = Decimal("0.01")
 E: Final = "error"
 EN: Final = "en16931"
 _WS = " \t\r\n"
@@ -49,8 +50,8 @@ def _fmt(d: Decimal | float | None) -> str:
     if d is None:
         return "—"
     if isinstance(d, float):
-        return repr(d)
-    return str(d)
+        return f"{d:.2f}" if d == round(d, 2) else repr(d)
+    return f"{d:.2f}" if d == d.quantize(CENT) else f"{d:f}"
 
 
 @rule("BR-CO-03", level=E, source=EN, layer="core", bts=("BT-7", "BT-8"))
@@ -186,7 +187,9 @@ def br_co_10(ctx: Context) -> Iterable[Hit]:
                   f"amounts (BT-131) {_fmt(expect)}.")
 
 
-def _ac_total(ctx: Context, total: Amount | None, amounts: list[Amount | None], exists: bool) -> object:
+def _ac_total(
+    ctx: Context, total: Amount | None, amounts: list[Amount | None], exists: bool
+) -> Decimal | float | None:
     """None when BR-CO-11/12 hold, else the expected sum for the message."""
     if not exists and total is None:
         return None
@@ -210,10 +213,10 @@ def br_co_11(ctx: Context) -> Iterable[Hit]:
         yield hit(t.allowance_total.path if t.allowance_total is not None else t.path,
                   f"Summe der Nachlässe (BT-107) {show(t.allowance_total)} ≠ Summe der Nachlassbeträge "
                   "(BT-92) "
-                  f"{expect}.",
+                  f"{_fmt(expect)}.",
                   f"Sum of allowances (BT-107) {show(t.allowance_total)} ≠ sum of the allowance amounts "
                   "(BT-92) "
-                  f"{expect}.")
+                  f"{_fmt(expect)}.")
 
 
 @rule("BR-CO-12", level=E, source=EN, layer="core", bts=("BT-108", "BT-99"))
@@ -227,9 +230,9 @@ def br_co_12(ctx: Context) -> Iterable[Hit]:
     if expect is not None:
         yield hit(t.charge_total.path if t.charge_total is not None else t.path,
                   f"Summe der Zuschläge (BT-108) {show(t.charge_total)} ≠ Summe der Zuschlagsbeträge (BT-99) "
-                  f"{expect}.",
+                  f"{_fmt(expect)}.",
                   f"Sum of charges (BT-108) {show(t.charge_total)} ≠ sum of the charge amounts (BT-99) "
-                  f"{expect}.")
+                  f"{_fmt(expect)}.")
 
 
 def _eq(a: Decimal | None, b: Decimal | None) -> bool:
@@ -351,9 +354,9 @@ def br_co_14(ctx: Context) -> Iterable[Hit]:
                 where = f"{root_path(ctx)}/cac:TaxTotal" + (f"[{i}]" if n > 1 else "")
                 yield hit(where, f"Umsatzsteuergesamtbetrag (BT-110) {_fmt(got)} ≠ Summe der "
                                  "Steuerbeträge der "
-                          f"Kategorien (BT-117) {expect}.",
+                          f"Kategorien (BT-117) {_fmt(expect)}.",
                           f"Invoice total VAT amount (BT-110) {_fmt(got)} ≠ sum of the category tax amounts "
-                          f"(BT-117) {expect}.")
+                          f"(BT-117) {_fmt(expect)}.")
         return
     cur = ctx.invoice.currency_code
     if cur is None:
