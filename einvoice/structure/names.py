@@ -1,0 +1,71 @@
+"""Readable names and XPaths for structural findings (computed only when something is wrong)."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from einvoice.namespaces import PREFIX
+
+# Namespaces only the structural layer meets (signatures inside UBL extensions, xsi, xml).
+_EXTRA = {
+    "http://www.w3.org/2000/09/xmldsig#": "ds",
+    "http://uri.etsi.org/01903/v1.3.2#": "xades",
+    "http://uri.etsi.org/01903/v1.4.1#": "xades141",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonSignatureComponents-2": "sig",
+    "urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2": "sac",
+    "urn:oasis:names:specification:ubl:schema:xsd:SignatureBasicComponents-2": "sbc",
+    "http://www.w3.org/2001/XMLSchema-instance": "xsi",
+    "http://www.w3.org/XML/1998/namespace": "xml",
+}
+_PREFIXES = {**_EXTRA, **PREFIX}
+_CACHE: dict[str, str] = {}
+
+
+def namespace_of(tag: str) -> str:
+    return tag[1 : tag.index("}")] if tag[:1] == "{" else ""
+
+
+def local_of(tag: str) -> str:
+    return tag[tag.index("}") + 1 :] if tag[:1] == "{" else tag
+
+
+def display(tag: str) -> str:
+    """``{ns}local`` as ``prefix:local`` (our fixed prefixes) or ``Q{ns}local`` when unknown."""
+    found = _CACHE.get(tag)
+    if found is None:
+        if tag[:1] == "{":
+            uri, _, local = tag[1:].partition("}")
+            pre = _PREFIXES.get(uri)
+            found = f"{pre}:{local}" if pre else f"Q{{{uri}}}{local}"
+        else:
+            found = tag
+        if len(_CACHE) < 10_000:
+            _CACHE[tag] = found
+    return found
+
+
+def listing(tags: list[str] | tuple[str, ...], limit: int = 8) -> str:
+    shown = [display(t) for t in tags[:limit]]
+    more = len(tags) - limit
+    return ", ".join(shown) + (f", … (+{more})" if more > 0 else "")
+
+
+def xpath(el: etree._Element) -> str:
+    """``/ubl:Invoice/cac:InvoiceLine[2]/cbc:ID``: a position only where siblings share the name."""
+    steps: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        tag = node.tag
+        name = display(tag) if isinstance(tag, str) else "node()"
+        parent = node.getparent()
+        if parent is not None and isinstance(tag, str):
+            same = [c for c in parent if c.tag == tag]
+            if len(same) > 1:
+                name = f"{name}[{same.index(node) + 1}]"
+        steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def attribute_path(el: etree._Element, name: str) -> str:
+    return f"{xpath(el)}/@{display(name)}"
