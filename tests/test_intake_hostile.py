@@ -233,8 +233,12 @@ def test_depth_limit_is_configurable() -> None:
     assert isinstance(intake.parse(data, max_depth=32), intake.Parsed)
 
 
-def test_depth_between_our_limit_and_libxml2s() -> None:
-    _rejected(hostile.deep_nesting(220), "EINV-INTAKE-DEPTH")
+def test_depth_limit_boundary() -> None:
+    """The note sits at depth 2: 254 nested levels reach depth 256 (allowed), 255 do not."""
+    assert intake.DEFAULT_MAX_DEPTH == 256
+    _parsed(hostile.deep_nesting(254))
+    _rejected(hostile.deep_nesting(255), "EINV-INTAKE-DEPTH")
+    _rejected(hostile.deep_nesting(200), "EINV-INTAKE-DEPTH", max_depth=200)
 
 
 def test_big_text_node_then_deep_nesting() -> None:
