@@ -9,7 +9,6 @@ fill ``__dict__`` directly from per-class defaults computed once. The property t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -35,7 +34,6 @@ El = etree._Element
 # XPath's whitespace (what the reference tools strip), not Python's wider notion of it.
 WS = " \t\r\n"
 
-_set = object.__setattr__
 # Per class: (scalar defaults, names of list fields that need a fresh list per instance).
 _DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], tuple[str, ...]]] = {}
 
@@ -56,18 +54,26 @@ def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
     return found
 
 
+_slots = BaseModel.__dict__
+_set_dict = _slots["__dict__"].__set__
+_set_fields = _slots["__pydantic_fields_set__"].__set__
+_set_extra = _slots["__pydantic_extra__"].__set__
+_set_private = _slots["__pydantic_private__"].__set__
+
+
 def new(cls: type[M], **values: Any) -> M:
     """An instance of ``cls`` with ``values`` and every other field at its default, unvalidated."""
-    scalars, lists = _defaults(cls)
-    d = dict(scalars)
+    found = _DEFAULTS.get(cls)
+    scalars, lists = found if found is not None else _defaults(cls)
+    d = scalars.copy()
     for name in lists:
         d[name] = []
     d.update(values)
     obj = cls.__new__(cls)
-    _set(obj, "__dict__", d)
-    _set(obj, "__pydantic_fields_set__", set(values))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
+    _set_dict(obj, d)
+    _set_fields(obj, set(values))
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj
 
 
@@ -88,28 +94,34 @@ def qname(tag: str) -> str:
 _QNAMES: dict[str, str] = {}
 
 
-def kids(el: El, path: str) -> Iterator[tuple[str, El, str]]:
+def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     """The element children of ``el`` as (prefixed name, element, XPath).
 
     A position ``[n]`` is added only when siblings share the name, as lxml's getpath does.
+    Comments and processing instructions are skipped.
     """
-    children = [c for c in el if isinstance(c.tag, str)]
-    if not children:
-        return
-    counts: dict[str, int] = {}
-    for c in children:
-        t = c.tag
-        counts[t] = counts.get(t, 0) + 1
+    prefix = path + "/"
+    names = _QNAMES
+    out: list[tuple[str, El, str]] = []
     seen: dict[str, int] = {}
-    for c in children:
+    repeated = False
+    for c in el[:]:
         t = c.tag
-        q = _QNAMES.get(t) or qname(t)
-        if counts[t] > 1:
-            n = seen.get(t, 0) + 1
-            seen[t] = n
-            yield q, c, f"{path}/{q}[{n}]"
-        else:
-            yield q, c, f"{path}/{q}"
+        if t.__class__ is not str:
+            continue
+        q = names.get(t) or qname(t)
+        if q in seen:
+            repeated = True
+        seen[q] = seen.get(q, 0) + 1
+        out.append((q, c, prefix + q))
+    if repeated:
+        # Rare path: number the siblings that share a name.
+        n: dict[str, int] = {}
+        for i, (q, c, _p) in enumerate(out):
+            if seen[q] > 1:
+                k = n[q] = n.get(q, 0) + 1
+                out[i] = (q, c, f"{prefix}{q}[{k}]")
+    return out
 
 
 def text_of(el: El) -> str:
@@ -132,39 +144,52 @@ def _collect(el: El, parts: list[str]) -> None:
             parts.append(c.tail)
 
 
+def _value(cls: type[M], d: dict[str, Any]) -> M:
+    # Value classes: ``d`` holds every field, so no defaults are needed.
+    obj = cls.__new__(cls)
+    _set_dict(obj, d)
+    _set_fields(obj, set(d))
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
 def text(el: El, path: str) -> Text:
-    return new(Text, raw=text_of(el), path=path)
+    return _value(Text, {"raw": text_of(el), "path": path})
 
 
 def code(el: El, path: str) -> Code:
-    return new(Code, raw=text_of(el), path=path, list_id=el.get("listID"),
-               list_version=el.get("listVersionID"))
+    return _value(Code, {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
+                         "list_version": el.get("listVersionID")})
 
 
 def ident(el: El, path: str) -> Identifier:
-    return new(Identifier, raw=text_of(el), path=path, scheme=el.get("schemeID"),
-               scheme_version=el.get("schemeVersionID"))
+    return _value(Identifier, {"raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
+                               "scheme_version": el.get("schemeVersionID")})
 
 
 def amount(el: El, path: str) -> Amount:
     raw = text_of(el)
-    return new(Amount, raw=raw, path=path, value=parse_decimal(raw), currency=el.get("currencyID"))
+    return _value(Amount, {"raw": raw, "path": path, "value": parse_decimal(raw),
+                           "currency": el.get("currencyID")})
 
 
 def quantity(el: El, path: str) -> Quantity:
     raw = text_of(el)
-    return new(Quantity, raw=raw, path=path, value=parse_decimal(raw), unit=el.get("unitCode"))
+    return _value(Quantity, {"raw": raw, "path": path, "value": parse_decimal(raw),
+                             "unit": el.get("unitCode")})
 
 
 def percent(el: El, path: str) -> Percent:
     raw = text_of(el)
-    return new(Percent, raw=raw, path=path, value=parse_decimal(raw))
+    return _value(Percent, {"raw": raw, "path": path, "value": parse_decimal(raw)})
 
 
 def iso_date(el: El, path: str) -> DateValue:
     raw = text_of(el)
-    return new(DateValue, raw=raw, path=path, value=parse_date(raw))
+    return _value(DateValue, {"raw": raw, "path": path, "value": parse_date(raw), "format": None})
 
 
 def binary(el: El, path: str) -> Binary:
-    return new(Binary, raw=text_of(el), path=path, mime=el.get("mimeCode"), filename=el.get("filename"))
+    return _value(Binary, {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
+                           "filename": el.get("filename")})
