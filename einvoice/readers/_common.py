@@ -105,7 +105,9 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     out: list[tuple[str, El, str]] = []
     seen: dict[str, int] = {}
     repeated = False
-    for c in el[:]:
+    # Slicing hands over all child proxies at once, cheaper than iterating the element.
+    children: list[El] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
+    for c in children:
         t = c.tag
         if t.__class__ is not str:
             continue
