@@ -19,9 +19,13 @@ from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
 from typing import TypeVar
 
+from lxml import etree
+
 from einvoice.model import Invoice, InvoiceLine, Value
 from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowance, LineCharge, VatBreakdown
 from einvoice.model.values import Amount, Percent, Quantity
+from einvoice.namespaces import ALL_NS as _NS_ALL
+from einvoice.namespaces import PREFIX
 from einvoice.rules.registry import Context, Hit
 
 T = TypeVar("T")
@@ -118,11 +122,11 @@ def exact(x: float) -> Decimal:
     return Decimal(x)
 
 
-def decimals(v: Value | None) -> int:
-    """``string-length(substring-after(x, '.'))``: digits after the first dot, 0 without one."""
-    if v is None:
+def decimals(ctx: Context, v: Value | None) -> int:
+    """``string-length(substring-after(x, '.'))`` on the text as written (trailing blanks count)."""
+    if v is None or "." not in v.raw:
         return 0
-    _, dot, after = v.raw.partition(".")
+    _, dot, after = xml_text(ctx, v).partition(".")
     return len(after) if dot else 0
 
 
@@ -161,17 +165,26 @@ def rule_lines(ctx: Context) -> list[InvoiceLine]:
 _CII_SHADOWED = frozenset({"L", "M", "O"})
 
 
+def _shadowed(ctx: Context, b: VatBreakdown) -> bool:
+    c = b.category_code
+    if c is None or c.raw not in _CII_SHADOWED:
+        return False
+    return xml_text(ctx, c) in _CII_SHADOWED and vat_typed(ctx, c)
+
+
+def vat_rate(ctx: Context, b: VatBreakdown) -> Percent | None:
+    """The breakdown's rate when its tax category is VAT (``TaxCategory[VAT]/Percent``)."""
+    r = b.rate
+    return r if r is not None and vat_typed(ctx, r, normalize=True) else None
+
+
 def breakdown_contexts(ctx: Context) -> list[VatBreakdown]:
     """The VAT breakdowns the generic VAT-breakdown context actually fires on."""
     if ctx.family == "ubl":
         return ctx.invoice.vat_breakdown
     got: list[VatBreakdown] | None = ctx.cache.get("core.breakdowns")
     if got is None:
-        got = [
-            b
-            for b in ctx.invoice.vat_breakdown
-            if b.category_code is None or b.category_code.raw not in _CII_SHADOWED
-        ]
+        got = [b for b in ctx.invoice.vat_breakdown if not _shadowed(ctx, b)]
         ctx.cache["core.breakdowns"] = got
     return got
 
@@ -280,3 +293,73 @@ def line_allowance_contexts(
             ch.extend((line, c) for c in _pick(line.charges, fc))
     ctx.cache["core.line_ac"] = (al, ch)
     return al, ch
+
+
+# --- the XML behind a model value ---------------------------------------------------------------
+# The model keeps values trimmed and leaves out what no business term holds (tax scheme and type
+# codes). Some official tests see exactly that: an amount '1.00 ' has three characters after the
+# dot, a currency ' EUR' matches no currencyID, a tax type ' VAT' is no VAT. These helpers find
+# the element a model path names (parents cached per document) to read it as written.
+
+_QN: dict[str, str] = {}
+
+
+def _qname(tag: str) -> str:
+    q = _QN.get(tag)
+    if q is None:
+        uri, _, local = tag[1:].partition("}")
+        pre = PREFIX.get(uri)
+        q = _QN[tag] = f"{pre}:{local}" if pre else local
+    return q
+
+
+def element_at(ctx: Context, path: str) -> etree._Element | None:
+    """The element at a model path such as ``/ubl:Invoice/cac:InvoiceLine[2]/cbc:ID``."""
+    cache: dict[str, etree._Element | None] | None = ctx.cache.get("core.els")
+    if cache is None:
+        cache = ctx.cache["core.els"] = {}
+        cache[root_path(ctx)] = ctx.root
+    if path in cache:
+        return cache[path]
+    parent_path, _, step = path.rpartition("/")
+    parent = element_at(ctx, parent_path) if parent_path else None
+    found: etree._Element | None = None
+    if parent is not None:
+        name, _, pos = step.partition("[")
+        n = int(pos[:-1]) if pos else 1
+        for child in parent:
+            if isinstance(child.tag, str) and _qname(child.tag) == name:
+                n -= 1
+                if n == 0:
+                    found = child
+                    break
+    cache[path] = found
+    return found
+
+
+def xml_text(ctx: Context, v: Value) -> str:
+    """The text of a leaf value exactly as written (untrimmed), or ``raw`` when it cannot be found."""
+    el = element_at(ctx, v.path)
+    if el is None or len(el):
+        return v.raw
+    return el.text or ""
+
+
+def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
+    """Whether the tax category holding ``code`` is VAT as the official tests ask it.
+
+    UBL: ``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'``. CII: ``upper-case(
+    ram:TypeCode) = 'VAT'`` as written (``normalize`` trims it first, as BR-CO-17 does).
+    """
+    el = element_at(ctx, code.path)
+    parent = el.getparent() if el is not None else None
+    if parent is None:
+        return True
+    if ctx.family == "ubl":
+        return any(" ".join((x.text or "").split()).upper() == "VAT"
+                   for x in parent.iterfind("cac:TaxScheme/cbc:ID", _NS_ALL))
+    for x in parent.iterfind("ram:TypeCode", _NS_ALL):
+        t = (x.text or "").upper()
+        if (t.strip(_XML_WS) if normalize else t) == "VAT":
+            return True
+    return False

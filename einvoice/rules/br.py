@@ -8,15 +8,15 @@ fires, the rule branches on ``ctx.family`` and says why.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Final
 
 from lxml import etree
 
-from einvoice.model import Identifier
-from einvoice.model.invoice import PaymentInstructions
-from einvoice.namespaces import ALL_NS
-from einvoice.rules._core_helpers import all_lines, filled, hit, present, root_path, show
+from einvoice.model.invoice import Buyer, PaymentInstructions, Seller
+from einvoice.namespaces import ALL_NS, PREFIX
+from einvoice.rules._core_helpers import element_at, filled, hit, present, root_path, show
 from einvoice.rules.registry import Context, Hit, rule
 
 E: Final = "error"
@@ -360,26 +360,58 @@ def br_61(ctx: Context) -> Iterable[Hit]:
 # --- references --------------------------------------------------------------------------------
 
 
+def _blank_text(el: etree._Element | None) -> bool:
+    return el is None or not "".join(str(t) for t in el.itertext()).strip(" \t\r\n")
+
+
 @rule("BR-52", level=E, source=EN, layer="core", bts=("BT-122",))
 def br_52(ctx: Context) -> Iterable[Hit]:
     """BR-52: Each additional supporting document (BG-24) shall contain a reference (BT-122).
 
-    The context is every additional-document element, including those that carry the tender
-    reference (BT-17) and the invoiced object identifier (BT-18, BT-128 in CII lines).
+    The context is every additional-document element, also those that carry the tender or
+    project reference, the invoiced object identifier (BT-18) and, in CII, the line object
+    identifier (BT-128); the model keeps those elsewhere or drops them without an identifier,
+    so the elements are read from the XML.
     """
-    seen: set[str] = set()
-    for d in ctx.invoice.supporting_documents:
-        seen.add(d.path)
-        if not filled(d.reference):
-            yield hit(d.path, "Ein zusätzliches Dokument (BG-24) hat keine Kennung (BT-122).",
+    root = ctx.root
+    if ctx.family == "ubl":
+        docs = root.iterfind("cac:AdditionalDocumentReference", ALL_NS)
+        id_name = "cbc:ID"
+    else:
+        tx = root.find("rsm:SupplyChainTradeTransaction", ALL_NS)
+        if tx is None:
+            return
+        docs = itertools.chain(
+            tx.iterfind("ram:ApplicableHeaderTradeAgreement/ram:AdditionalReferencedDocument", ALL_NS),
+            tx.iterfind("ram:IncludedSupplyChainTradeLineItem/*/ram:AdditionalReferencedDocument", ALL_NS),
+        )
+        id_name = "ram:IssuerAssignedID"
+    for el in docs:
+        if _blank_text(el.find(id_name, ALL_NS)):
+            yield hit(_xml_path(el), "Ein zusätzliches Dokument (BG-24) hat keine Kennung (BT-122).",
                       "An additional supporting document (BG-24) has no reference (BT-122).")
-    extra = [ctx.invoice.tender_or_lot_reference, ctx.invoice.invoiced_object_identifier]
-    if ctx.family == "cii":
-        extra.extend(line.object_identifier for line in all_lines(ctx))
-    for v in extra:
-        if v is not None and v.path not in seen and not filled(v):
-            yield hit(v.path, "Ein referenziertes Dokument hat eine leere Kennung.",
-                      "A referenced document has an empty identifier.")
+
+
+def _xml_path(el: etree._Element) -> str:
+    """An XPath for an element found in the XML, in the model's notation."""
+    steps: list[str] = []
+    cur: etree._Element | None = el
+    while cur is not None:
+        parent = cur.getparent()
+        name = _qn(cur.tag)
+        if parent is not None:
+            same = [c for c in parent if c.tag == cur.tag]
+            if len(same) > 1:
+                name += f"[{same.index(cur) + 1}]"
+        steps.append(name)
+        cur = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _qn(tag: object) -> str:
+    uri, _, local = str(tag)[1:].partition("}")
+    pre = PREFIX.get(uri)
+    return f"{pre}:{local}" if pre else local
 
 
 @rule("BR-55", level=E, source=EN, layer="core", bts=("BT-25",))
@@ -419,12 +451,26 @@ def br_57(ctx: Context) -> Iterable[Hit]:
 # --- electronic addresses ----------------------------------------------------------------------
 
 
-def _address_without_scheme(ctx: Context, ea: Identifier | None) -> Identifier | None:
-    """The electronic address when it lacks its scheme (UBL: no attribute; CII: blank too)."""
-    if ea is None:
+def _address_without_scheme(ctx: Context, party: Seller | Buyer | None) -> str | None:
+    """Where the party's electronic address lacks its scheme, or None.
+
+    UBL checks each endpoint element for the attribute. CII asks the party: its first
+    communication element needs a non-blank scheme on its URI identifier, so one without a
+    URI identifier fails too (the model has no address then); read from the XML.
+    """
+    if party is None:
         return None
-    if ea.scheme is None or (ctx.family == "cii" and not ea.scheme.strip(" \t\r\n")):
-        return ea
+    if ctx.family == "ubl":
+        ea = party.electronic_address
+        return ea.path if ea is not None and ea.scheme is None else None
+    el = element_at(ctx, party.path)
+    comm = el.find("ram:URIUniversalCommunication", ALL_NS) if el is not None else None
+    if comm is None:
+        return None
+    uri = comm.find("ram:URIID", ALL_NS)
+    scheme = uri.get("schemeID") if uri is not None else None
+    if scheme is None or not scheme.strip(" \t\r\n"):
+        return _xml_path(comm)
     return None
 
 
@@ -432,9 +478,10 @@ def _address_without_scheme(ctx: Context, ea: Identifier | None) -> Identifier |
 def br_62(ctx: Context) -> Iterable[Hit]:
     """BR-62: The seller electronic address (BT-34) shall have a scheme identifier."""
     s = ctx.invoice.seller
-    ea = _address_without_scheme(ctx, s.electronic_address if s is not None else None)
-    if ea is not None:
-        yield hit(ea.path,
+    where = _address_without_scheme(ctx, s)
+    if where is not None:
+        ea = s.electronic_address if s is not None else None
+        yield hit(where,
                   f"Die elektronische Adresse des Verkäufers (BT-34) {show(ea)} hat keine Schemakennung.",
                   f"The seller electronic address (BT-34) {show(ea)} has no scheme identifier.")
 
@@ -443,8 +490,9 @@ def br_62(ctx: Context) -> Iterable[Hit]:
 def br_63(ctx: Context) -> Iterable[Hit]:
     """BR-63: The buyer electronic address (BT-49) shall have a scheme identifier."""
     b = ctx.invoice.buyer
-    ea = _address_without_scheme(ctx, b.electronic_address if b is not None else None)
-    if ea is not None:
-        yield hit(ea.path,
+    where = _address_without_scheme(ctx, b)
+    if where is not None:
+        ea = b.electronic_address if b is not None else None
+        yield hit(where,
                   f"Die elektronische Adresse des Käufers (BT-49) {show(ea)} hat keine Schemakennung.",
                   f"The buyer electronic address (BT-49) {show(ea)} has no scheme identifier.")

@@ -6,7 +6,15 @@ from collections.abc import Iterable
 from typing import Final
 
 from einvoice.namespaces import ALL_NS
-from einvoice.rules._core_helpers import breakdown_contexts, doc_allowance_contexts, hit, show
+from einvoice.rules._core_helpers import (
+    breakdown_contexts,
+    doc_allowance_contexts,
+    hit,
+    show,
+    vat_rate,
+    vat_typed,
+    xml_text,
+)
 from einvoice.rules.br_co import cii_tax_total_amounts
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -71,7 +79,7 @@ def br_31(ctx: Context) -> Iterable[Hit]:
 def br_32(ctx: Context) -> Iterable[Hit]:
     """BR-32: Each document level allowance (BG-20) shall have a VAT category code (BT-95)."""
     for a in doc_allowance_contexts(ctx)[0]:
-        if a.vat_category_code is None:
+        if a.vat_category_code is None or not vat_typed(ctx, a.vat_category_code):
             yield hit(_where(ctx, a.path), "Ein Nachlass auf Dokumentebene (BG-20) hat keinen "
                       "Umsatzsteuerkategoriecode (BT-95).",
                       "A document level allowance (BG-20) has no VAT category code (BT-95).")
@@ -102,7 +110,7 @@ def br_36(ctx: Context) -> Iterable[Hit]:
 def br_37(ctx: Context) -> Iterable[Hit]:
     """BR-37: Each document level charge (BG-21) shall have a VAT category code (BT-102)."""
     for c in doc_allowance_contexts(ctx)[1]:
-        if c.vat_category_code is None:
+        if c.vat_category_code is None or not vat_typed(ctx, c.vat_category_code):
             yield hit(_where(ctx, c.path), "Ein Zuschlag auf Dokumentebene (BG-21) hat keinen "
                       "Umsatzsteuerkategoriecode (BT-102).",
                       "A document level charge (BG-21) has no VAT category code (BT-102).")
@@ -150,7 +158,7 @@ def br_46(ctx: Context) -> Iterable[Hit]:
 def br_47(ctx: Context) -> Iterable[Hit]:
     """BR-47: Each VAT breakdown (BG-23) shall be defined by a VAT category code (BT-118)."""
     for b in breakdown_contexts(ctx):
-        if b.category_code is None:
+        if b.category_code is None or not vat_typed(ctx, b.category_code):
             yield hit(b.path, "Eine Umsatzsteueraufschlüsselung (BG-23) hat keinen Kategoriecode (BT-118).",
                       "A VAT breakdown (BG-23) has no VAT category code (BT-118).")
 
@@ -161,11 +169,13 @@ def br_48(ctx: Context) -> Iterable[Hit]:
       "to VAT)."""
     ubl = ctx.family == "ubl"
     for b in breakdown_contexts(ctx):
-        if b.rate is not None:
+        if vat_rate(ctx, b) is not None:
             continue
-        code = b.category_code.raw if b.category_code is not None else None
-        if code is not None and (" ".join(code.split()) if ubl else code) == "O":
-            continue
+        c = b.category_code
+        if c is not None and vat_typed(ctx, c):
+            code = xml_text(ctx, c)
+            if (" ".join(code.split()) if ubl else code) == "O":
+                continue
         yield hit(b.path, "Die Umsatzsteueraufschlüsselung (BG-23) der Kategorie "
                           f"{show(b.category_code)} hat "
                   "keinen Steuersatz (BT-119).",
@@ -185,18 +195,20 @@ def br_53(ctx: Context) -> Iterable[Hit]:
         return
     if ctx.family == "ubl":
         amounts = ctx.root.iterfind("cac:TaxTotal/cbc:TaxAmount", ALL_NS)
-        ok = any(a.get("currencyID") == acc.raw for a in amounts)
+        code = xml_text(ctx, acc)
+        ok = any(a.get("currencyID") == code for a in amounts)
         if not ok:
             line_el = "cac:CreditNoteLine" if ctx.syntax == "ubl-creditnote" else "cac:InvoiceLine"
-            ok = any(a.get("currencyID") == acc.raw
+            ok = any(a.get("currencyID") == code
                      for a in ctx.root.iterfind(f"{line_el}/cac:TaxTotal/cbc:TaxAmount", ALL_NS))
         where = acc.path
     else:
         if inv.totals is None:
             return
         cur = inv.currency_code
-        ok = any(a.get("currencyID") == acc.raw for a in cii_tax_total_amounts(ctx)) and not (
-            cur is not None and cur.raw == acc.raw)
+        code = xml_text(ctx, acc)
+        ok = any(a.get("currencyID") == code for a in cii_tax_total_amounts(ctx)) and not (
+            cur is not None and xml_text(ctx, cur) == code)
         where = inv.totals.path
     if not ok:
         yield hit(where, f"Die Umsatzsteuer-Buchungswährung (BT-6) {show(acc)} ist angegeben, aber kein "

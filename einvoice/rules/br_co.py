@@ -36,6 +36,9 @@ from einvoice.rules._core_helpers import (
     root_path,
     rule_lines,
     show,
+    vat_rate,
+    vat_typed,
+    xml_text,
     xround,
 )
 from einvoice.rules.registry import Context, Hit, rule
@@ -79,7 +82,8 @@ def br_co_03(ctx: Context) -> Iterable[Hit]:
 def br_co_04(ctx: Context) -> Iterable[Hit]:
     """BR-CO-04: Each invoice line (BG-25) shall be categorized with a VAT category code (BT-151)."""
     for line in rule_lines(ctx):
-        if line.vat is None or line.vat.category_code is None:
+        code = line.vat.category_code if line.vat is not None else None
+        if code is None or not vat_typed(ctx, code):
             yield hit(line.path, f"Position {line_label(line)}: der Umsatzsteuerkategoriecode (BT-151) "
                                  "fehlt.",
                       f"Line {line_label(line)}: the invoiced item VAT category code (BT-151) is missing.")
@@ -148,7 +152,7 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
       "(EL for Greece)."""
     ubl = ctx.family == "ubl"
     for bt, v in _vat_ids(ctx):
-        prefix = v.raw[:2]
+        prefix = xml_text(ctx, v)[:2]
         ok = prefix in _UBL_LIST if ubl else prefix in _CII_CODES
         if not ok:
             yield hit(v.path, f"Die Umsatzsteuer-Identifikationsnummer ({bt}) {show(v)} beginnt nicht "
@@ -362,8 +366,9 @@ def br_co_14(ctx: Context) -> Iterable[Hit]:
     if cur is None:
         return
     expect_f = dcents(dsum(b.tax_amount for b in ctx.invoice.vat_breakdown))
+    code = xml_text(ctx, cur)
     for el in cii_tax_total_amounts(ctx):
-        if el.get("currencyID") != cur.raw:
+        if el.get("currencyID") != code:
             continue
         got_f = _xml_double(el)
         if got_f != expect_f:
@@ -390,13 +395,14 @@ def br_co_15(ctx: Context) -> Iterable[Hit]:
     t = inv.totals
     incl = dec(t.tax_inclusive) if t is not None else None
     excl = dec(t.tax_exclusive) if t is not None else None
+    code = xml_text(ctx, cur)
     if ctx.family == "ubl":
         vats = [a for tt in _ubl_tax_totals(ctx) for a in tt.iterfind("cbc:TaxAmount", ALL_NS)
-                if a.get("currencyID") == cur.raw]
+                if a.get("currencyID") == code]
         vat = _xml_decimal(vats[0]) if len(vats) == 1 else None
         ok = len(vats) == 1 and _eq(incl, _c(_add(excl, vat)))
     else:
-        vats = [a for a in cii_tax_total_amounts(ctx) if a.get("currencyID") == cur.raw]
+        vats = [a for a in cii_tax_total_amounts(ctx) if a.get("currencyID") == code]
         vat = _xml_decimal(vats[0]) if len(vats) == 1 else None
         ok = (len(vats) == 1 and _eq(incl, _c(_add(excl, vat)))) or _eq(incl, excl)
     if not ok:
@@ -458,7 +464,7 @@ def br_co_17(ctx: Context) -> Iterable[Hit]:
     """
     strict = ctx.family == "ubl"
     for b in breakdown_contexts(ctx):
-        pct, ta, base = dec(b.rate), dec(b.tax_amount), dec(b.taxable_amount)
+        pct, ta, base = dec(vat_rate(ctx, b)), dec(b.tax_amount), dec(b.taxable_amount)
         ok = False
         if pct is not None:
             if xround(pct) == 0:

@@ -21,6 +21,7 @@ from einvoice.rules._core_helpers import (
     line_allowance_contexts,
     rule_lines,
     show,
+    xml_text,
 )
 from einvoice.rules.br_co import cii_tax_total_amounts
 from einvoice.rules.registry import Context, Hit, rule
@@ -29,8 +30,8 @@ E: Final = "error"
 EN: Final = "en16931"
 
 
-def _too_many(v: Amount | None, bt: str, de_name: str, en_name: str) -> Iterable[Hit]:
-    if v is not None and decimals(v) > 2:
+def _too_many(ctx: Context, v: Amount | None, bt: str, de_name: str, en_name: str) -> Iterable[Hit]:
+    if v is not None and decimals(ctx, v) > 2:
         yield hit(v.path, f"{de_name} ({bt}) {show(v)} hat mehr als zwei Nachkommastellen.",
                   f"The {en_name} ({bt}) {show(v)} has more than two decimals.")
 
@@ -40,21 +41,21 @@ def _total(
 ) -> Iterable[Hit]:
     t = ctx.invoice.totals
     if t is not None:
-        yield from _too_many(get(t), bt, de, en)
+        yield from _too_many(ctx, get(t), bt, de, en)
 
 
 @rule("BR-DEC-01", level=E, source=EN, layer="decimal", bts=("BT-92",))
 def br_dec_01(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-01: Document level allowance amount (BT-92): at most 2 decimals."""
     for a in doc_allowance_contexts(ctx)[0]:
-        yield from _too_many(a.amount, "BT-92", "Der Nachlassbetrag", "allowance amount")
+        yield from _too_many(ctx, a.amount, "BT-92", "Der Nachlassbetrag", "allowance amount")
 
 
 @rule("BR-DEC-02", level=E, source=EN, layer="decimal", bts=("BT-93",))
 def br_dec_02(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-02: Document level allowance base amount (BT-93): at most 2 decimals."""
     for a in doc_allowance_contexts(ctx)[0]:
-        yield from _too_many(a.base_amount, "BT-93", "Der Grundbetrag des Nachlasses", "allowance base "
+        yield from _too_many(ctx, a.base_amount, "BT-93", "Der Grundbetrag des Nachlasses", "allowance base "
                                                                                        "amount")
 
 
@@ -62,14 +63,15 @@ def br_dec_02(ctx: Context) -> Iterable[Hit]:
 def br_dec_05(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-05: Document level charge amount (BT-99): at most 2 decimals."""
     for c in doc_allowance_contexts(ctx)[1]:
-        yield from _too_many(c.amount, "BT-99", "Der Zuschlagsbetrag", "charge amount")
+        yield from _too_many(ctx, c.amount, "BT-99", "Der Zuschlagsbetrag", "charge amount")
 
 
 @rule("BR-DEC-06", level=E, source=EN, layer="decimal", bts=("BT-100",))
 def br_dec_06(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-06: Document level charge base amount (BT-100): at most 2 decimals."""
     for c in doc_allowance_contexts(ctx)[1]:
-        yield from _too_many(c.base_amount, "BT-100", "Der Grundbetrag des Zuschlags", "charge base amount")
+        yield from _too_many(ctx, c.base_amount, "BT-100", "Der Grundbetrag des Zuschlags", "charge "
+                                                                                            "base amount")
 
 
 @rule("BR-DEC-09", level=E, source=EN, layer="decimal", bts=("BT-106",))
@@ -139,7 +141,7 @@ def br_dec_13(ctx: Context) -> Iterable[Hit]:
     if ctx.family == "ubl":
         return
     cur = ctx.invoice.currency_code
-    yield from _cii_vat_total_decimals(ctx, cur.raw if cur is not None else None, "BT-110")
+    yield from _cii_vat_total_decimals(ctx, xml_text(ctx, cur) if cur is not None else None, "BT-110")
 
 
 @rule("BR-DEC-14", level=E, source=EN, layer="decimal", bts=("BT-112",))
@@ -159,7 +161,7 @@ def br_dec_15(ctx: Context) -> Iterable[Hit]:
     if ctx.family == "ubl":
         return
     acc = ctx.invoice.vat_accounting_currency_code
-    yield from _cii_vat_total_decimals(ctx, acc.raw if acc is not None else None, "BT-111")
+    yield from _cii_vat_total_decimals(ctx, xml_text(ctx, acc) if acc is not None else None, "BT-111")
 
 
 @rule("BR-DEC-16", level=E, source=EN, layer="decimal", bts=("BT-113",))
@@ -184,7 +186,7 @@ def br_dec_18(ctx: Context) -> Iterable[Hit]:
 def br_dec_19(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-19: VAT category taxable amount (BT-116): at most 2 decimals."""
     for b in breakdown_contexts(ctx):
-        yield from _too_many(b.taxable_amount, "BT-116", "Der Nettobetrag der Steuerkategorie",
+        yield from _too_many(ctx, b.taxable_amount, "BT-116", "Der Nettobetrag der Steuerkategorie",
                              "VAT category taxable amount")
 
 
@@ -192,7 +194,7 @@ def br_dec_19(ctx: Context) -> Iterable[Hit]:
 def br_dec_20(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-20: VAT category tax amount (BT-117): at most 2 decimals."""
     for b in breakdown_contexts(ctx):
-        yield from _too_many(b.tax_amount, "BT-117", "Der Steuerbetrag der Steuerkategorie",
+        yield from _too_many(ctx, b.tax_amount, "BT-117", "Der Steuerbetrag der Steuerkategorie",
                              "VAT category tax amount")
 
 
@@ -200,7 +202,7 @@ def br_dec_20(ctx: Context) -> Iterable[Hit]:
 def br_dec_23(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-23: Invoice line net amount (BT-131): at most 2 decimals."""
     for line in rule_lines(ctx):
-        yield from _too_many(line.net_amount, "BT-131", "Der Nettobetrag der Position", "invoice line "
+        yield from _too_many(ctx, line.net_amount, "BT-131", "Der Nettobetrag der Position", "invoice line "
                                                                                         "net amount")
 
 
@@ -208,14 +210,15 @@ def br_dec_23(ctx: Context) -> Iterable[Hit]:
 def br_dec_24(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-24: Invoice line allowance amount (BT-136): at most 2 decimals."""
     for _, a in line_allowance_contexts(ctx)[0]:
-        yield from _too_many(a.amount, "BT-136", "Der Nachlassbetrag der Position", "line allowance amount")
+        yield from _too_many(ctx, a.amount, "BT-136", "Der Nachlassbetrag der Position", "line "
+                                                                                         "allowance amount")
 
 
 @rule("BR-DEC-25", level=E, source=EN, layer="decimal", bts=("BT-137",))
 def br_dec_25(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-25: Invoice line allowance base amount (BT-137): at most 2 decimals."""
     for _, a in line_allowance_contexts(ctx)[0]:
-        yield from _too_many(a.base_amount, "BT-137", "Der Grundbetrag des Positionsnachlasses",
+        yield from _too_many(ctx, a.base_amount, "BT-137", "Der Grundbetrag des Positionsnachlasses",
                              "line allowance base amount")
 
 
@@ -223,12 +226,13 @@ def br_dec_25(ctx: Context) -> Iterable[Hit]:
 def br_dec_27(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-27: Invoice line charge amount (BT-141): at most 2 decimals."""
     for _, c in line_allowance_contexts(ctx)[1]:
-        yield from _too_many(c.amount, "BT-141", "Der Zuschlagsbetrag der Position", "line charge amount")
+        yield from _too_many(ctx, c.amount, "BT-141", "Der Zuschlagsbetrag der Position", "line charge "
+                                                                                          "amount")
 
 
 @rule("BR-DEC-28", level=E, source=EN, layer="decimal", bts=("BT-142",))
 def br_dec_28(ctx: Context) -> Iterable[Hit]:
     """BR-DEC-28: Invoice line charge base amount (BT-142): at most 2 decimals."""
     for _, c in line_allowance_contexts(ctx)[1]:
-        yield from _too_many(c.base_amount, "BT-142", "Der Grundbetrag des Positionszuschlags",
+        yield from _too_many(ctx, c.base_amount, "BT-142", "Der Grundbetrag des Positionszuschlags",
                              "line charge base amount")

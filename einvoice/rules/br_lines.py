@@ -20,6 +20,7 @@ from einvoice.rules._core_helpers import (
     num,
     rule_lines,
     show,
+    xml_text,
 )
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -132,8 +133,8 @@ def period_end_before_start(ctx: Context, p: Period | LinePeriod) -> bool:
         if s.value is None or e.value is None:
             return True
         return e.value < s.value
-    a = e.raw if e.format == "102" else None
-    b = s.raw if s.format == "102" else None
+    a = xml_text(ctx, e) if e.format == "102" else None
+    b = xml_text(ctx, s) if s.format == "102" else None
     return a is None or b is None or not a >= b
 
 
