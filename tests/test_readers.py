@@ -80,7 +80,11 @@ def test_every_value_path_points_at_its_node() -> None:
             found = root.xpath(v.path, namespaces=ALL_NS)
             assert isinstance(found, list) and len(found) == 1, f"{key}: {v.path} -> {found!r}"
             node = found[0]
-            text = node if isinstance(node, str) else "".join(node.itertext())
+            if isinstance(node, str):
+                text = node
+            else:
+                assert isinstance(node, etree._Element)
+                text = "".join(str(t) for t in node.itertext())
             text = text.strip(" \t\r\n")
             # A UBL note's subject code is the "#CODE#" prefix of the note text.
             assert text == v.raw or text.startswith(f"#{v.raw}#"), f"{key}: {v.path}"
