@@ -26,6 +26,14 @@ _SAFE_KEYS = frozenset({"event", "level", "logger", "timestamp", "sha256", "mess
                         "invoice_number", "leitweg_id", "municipality", "queue"})
 
 
+_PIKA_CONNECT_LOGGERS = (
+    "pika.adapters.utils.connection_workflow",
+    "pika.adapters.utils.io_services_utils",
+    "pika.adapters.blocking_connection",
+    "pika.adapters.base_connection",
+)
+
+
 def scrub(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
         if key not in _SAFE_KEYS and isinstance(value, str) and _IBAN.search(value):
@@ -77,5 +85,9 @@ def configure(fmt: str | None = "auto", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # pika is chatty at INFO about every connection step; its warnings and errors matter.
+    # pika is chatty at INFO about every connection step; its warnings and errors matter,
+    # except the connection workflow's, which repeat (with tracebacks) what the worker already
+    # reports as one broker_unavailable line per attempt.
     logging.getLogger("pika").setLevel(logging.WARNING)
+    for name in _PIKA_CONNECT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)

@@ -124,7 +124,7 @@ class Worker:
                 self._declare_topology()
                 self._serve_once()
             except (pika.exceptions.AMQPError, OSError) as exc:
-                log.warning("broker_unavailable", error=f"{type(exc).__name__}: {exc}"[:500])
+                log.warning("broker_unavailable", error=repr(exc)[:500])
             if self._stop.is_set():
                 break
             if time.monotonic() - started > 30:
