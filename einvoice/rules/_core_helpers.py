@@ -24,7 +24,6 @@ from lxml import etree
 from einvoice.model import Invoice, InvoiceLine, Value
 from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowance, LineCharge, VatBreakdown
 from einvoice.model.values import Amount, Percent, Quantity
-from einvoice.namespaces import ALL_NS as _NS_ALL
 from einvoice.namespaces import PREFIX
 from einvoice.rules.registry import Context, Hit
 
@@ -235,8 +234,8 @@ def _literal_flags(settlement: object) -> tuple[list[bool], list[bool]]:
     charges: list[bool] = []
     if settlement is None:
         return allowances, charges
-    for ac in settlement.iterfind("ram:SpecifiedTradeAllowanceCharge", _NS):  # type: ignore[attr-defined]
-        texts = [i.text or "" for i in ac.iterfind(_IND, _NS)]
+    for ac in each(settlement, "ram:SpecifiedTradeAllowanceCharge"):  # type: ignore[arg-type]
+        texts = [i.text or "" for i in each(ac, _IND)]
         first = texts[0].strip(_XML_WS) if texts else None
         if first in ("true", "1"):
             charges.append("true" in texts)
@@ -258,7 +257,7 @@ def doc_allowance_contexts(ctx: Context) -> tuple[list[DocumentAllowance], list[
         return inv.allowances, inv.charges
     got: tuple[list[DocumentAllowance], list[DocumentCharge]] | None = ctx.cache.get("core.doc_ac")
     if got is None:
-        st = ctx.root.find("rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement", _NS)
+        st = first(ctx.root, "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement")
         fa, fc = _literal_flags(st)
         got = (_pick(inv.allowances, fa), _pick(inv.charges, fc))
         ctx.cache["core.doc_ac"] = got
@@ -285,14 +284,46 @@ def line_allowance_contexts(
             if not (line.allowances or line.charges):
                 continue
             if els is None:
-                tx = ctx.root.find("rsm:SupplyChainTradeTransaction", _NS)
-                els = [] if tx is None else list(tx.iterfind("ram:IncludedSupplyChainTradeLineItem", _NS))
-            st = els[i].find("ram:SpecifiedLineTradeSettlement", _NS) if i < len(els) else None  # type: ignore[attr-defined]
+                tx = first(ctx.root, "rsm:SupplyChainTradeTransaction")
+                els = list(each(tx, "ram:IncludedSupplyChainTradeLineItem"))
+            st = first(els[i], "ram:SpecifiedLineTradeSettlement") if i < len(els) else None  # type: ignore[arg-type]
             fa, fc = _literal_flags(st)
             al.extend((line, a) for a in _pick(line.allowances, fa))
             ch.extend((line, c) for c in _pick(line.charges, fc))
     ctx.cache["core.line_ac"] = (al, ch)
     return al, ch
+
+
+# --- fast navigation (direct children in C, no ElementPath parsing) -------------------------------
+
+_URI = {pre: uri for uri, pre in PREFIX.items()}
+_CLARK: dict[str, str] = {}
+
+
+def clark(q: str) -> str:
+    """``cac:TaxScheme`` as ``{urn:...}TaxScheme``."""
+    c = _CLARK.get(q)
+    if c is None:
+        pre, _, local = q.partition(":")
+        c = _CLARK[q] = f"{{{_URI[pre]}}}{local}"
+    return c
+
+
+def each(el: etree._Element | None, path: str) -> Iterator[etree._Element]:
+    """Descendants along a relative child path such as ``cac:TaxTotal/cbc:TaxAmount`` (``*`` allowed)."""
+    if el is None:
+        return
+    step, _, rest = path.partition("/")
+    it = (c for c in el if isinstance(c.tag, str)) if step == "*" else el.iterchildren(clark(step))
+    if not rest:
+        yield from it
+        return
+    for c in it:
+        yield from each(c, rest)
+
+
+def first(el: etree._Element | None, path: str) -> etree._Element | None:
+    return next(each(el, path), None)
 
 
 # --- the XML behind a model value ---------------------------------------------------------------
@@ -317,24 +348,27 @@ def element_at(ctx: Context, path: str) -> etree._Element | None:
     """The element at a model path such as ``/ubl:Invoice/cac:InvoiceLine[2]/cbc:ID``."""
     cache: dict[str, etree._Element | None] | None = ctx.cache.get("core.els")
     if cache is None:
-        cache = ctx.cache["core.els"] = {}
-        cache[root_path(ctx)] = ctx.root
-    if path in cache:
-        return cache[path]
+        cache = ctx.cache["core.els"] = {root_path(ctx): ctx.root}
+    found = cache.get(path, _MISS)
+    if found is not _MISS:
+        return found  # type: ignore[return-value]
     parent_path, _, step = path.rpartition("/")
     parent = element_at(ctx, parent_path) if parent_path else None
-    found: etree._Element | None = None
-    if parent is not None:
+    found = None
+    if parent is not None and step[:1] not in ("*", ""):
         name, _, pos = step.partition("[")
         n = int(pos[:-1]) if pos else 1
-        for child in parent:
-            if isinstance(child.tag, str) and _qname(child.tag) == name:
-                n -= 1
-                if n == 0:
-                    found = child
-                    break
+        tag = _CLARK.get(name) or (clark(name) if ":" in name else name)
+        for child in parent.iterchildren(tag):
+            n -= 1
+            if n == 0:
+                found = child
+                break
     cache[path] = found
     return found
+
+
+_MISS = object()
 
 
 def xml_text(ctx: Context, v: Value) -> str:
@@ -351,14 +385,23 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
     UBL: ``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'``. CII: ``upper-case(
     ram:TypeCode) = 'VAT'`` as written (``normalize`` trims it first, as BR-CO-17 does).
     """
+    key = (code.path, normalize)
+    memo: dict[tuple[str, bool], bool] = ctx.cache.setdefault("core.vat", {})
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _vat_typed(ctx, code, normalize)
+    return got
+
+
+def _vat_typed(ctx: Context, code: Value, normalize: bool) -> bool:
     el = element_at(ctx, code.path)
     parent = el.getparent() if el is not None else None
     if parent is None:
         return True
     if ctx.family == "ubl":
-        return any(" ".join((x.text or "").split()).upper() == "VAT"
-                   for x in parent.iterfind("cac:TaxScheme/cbc:ID", _NS_ALL))
-    for x in parent.iterfind("ram:TypeCode", _NS_ALL):
+        ids = each(parent, "cac:TaxScheme/cbc:ID")
+        return any(" ".join((x.text or "").split()).upper() == "VAT" for x in ids)
+    for x in each(parent, "ram:TypeCode"):
         t = (x.text or "").upper()
         if (t.strip(_XML_WS) if normalize else t) == "VAT":
             return True

@@ -8,15 +8,14 @@ fires, the rule branches on ``ctx.family`` and says why.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from typing import Final
 
 from lxml import etree
 
 from einvoice.model.invoice import Buyer, PaymentInstructions, Seller
-from einvoice.namespaces import ALL_NS, PREFIX
-from einvoice.rules._core_helpers import element_at, filled, hit, present, root_path, show
+from einvoice.namespaces import PREFIX
+from einvoice.rules._core_helpers import clark, each, element_at, filled, first, hit, present, root_path, show
 from einvoice.rules.registry import Context, Hit, rule
 
 E: Final = "error"
@@ -177,7 +176,7 @@ def br_16(ctx: Context) -> Iterable[Hit]:
 def _texts(el: etree._Element | None, path: str) -> set[str]:
     if el is None:
         return set()
-    return {"".join(str(t) for t in x.itertext()) for x in el.iterfind(path, ALL_NS)}
+    return {"".join(str(t) for t in x.itertext()) for x in each(el, path)}
 
 
 @rule("BR-17", level=E, source=EN, layer="core", bts=("BT-59", "BG-10"))
@@ -193,16 +192,16 @@ def br_17(ctx: Context) -> Iterable[Hit]:
         return
     root = ctx.root
     if ctx.family == "ubl":
-        p = root.find("cac:PayeeParty", ALL_NS)
-        s = root.find("cac:AccountingSupplierParty/cac:Party", ALL_NS)
+        p = first(root, "cac:PayeeParty")
+        s = first(root, "cac:AccountingSupplierParty/cac:Party")
         pairs = [("cac:PartyName/cbc:Name", "cac:PartyName/cbc:Name"),
                  ("cac:PartyIdentification/cbc:ID", "cac:PartyIdentification/cbc:ID")]
     else:
-        tx = root.find("rsm:SupplyChainTradeTransaction", ALL_NS)
+        tx = first(root, "rsm:SupplyChainTradeTransaction")
         if tx is None:
             return
-        p = tx.find("ram:ApplicableHeaderTradeSettlement/ram:PayeeTradeParty", ALL_NS)
-        s = tx.find("ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty", ALL_NS)
+        p = first(tx, "ram:ApplicableHeaderTradeSettlement/ram:PayeeTradeParty")
+        s = first(tx, "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
         pairs = [("ram:Name", "ram:Name"), ("ram:ID", "ram:ID"),
                  ("ram:SpecifiedLegalOrganization/ram:ID", "ram:SpecifiedLegalOrganization/ram:ID")]
     if p is None:
@@ -373,21 +372,13 @@ def br_52(ctx: Context) -> Iterable[Hit]:
     identifier (BT-128); the model keeps those elsewhere or drops them without an identifier,
     so the elements are read from the XML.
     """
-    root = ctx.root
-    if ctx.family == "ubl":
-        docs = root.iterfind("cac:AdditionalDocumentReference", ALL_NS)
-        id_name = "cbc:ID"
-    else:
-        tx = root.find("rsm:SupplyChainTradeTransaction", ALL_NS)
-        if tx is None:
-            return
-        docs = itertools.chain(
-            tx.iterfind("ram:ApplicableHeaderTradeAgreement/ram:AdditionalReferencedDocument", ALL_NS),
-            tx.iterfind("ram:IncludedSupplyChainTradeLineItem/*/ram:AdditionalReferencedDocument", ALL_NS),
-        )
-        id_name = "ram:IssuerAssignedID"
+    ubl = ctx.family == "ubl"
+    # the contexts match at any depth: one walk of the tree in C
+    name = "cac:AdditionalDocumentReference" if ubl else "ram:AdditionalReferencedDocument"
+    docs = ctx.root.iter(clark(name))
+    id_name = "cbc:ID" if ubl else "ram:IssuerAssignedID"
     for el in docs:
-        if _blank_text(el.find(id_name, ALL_NS)):
+        if _blank_text(first(el, id_name)):
             yield hit(_xml_path(el), "Ein zusätzliches Dokument (BG-24) hat keine Kennung (BT-122).",
                       "An additional supporting document (BG-24) has no reference (BT-122).")
 
@@ -422,8 +413,8 @@ def br_55(ctx: Context) -> Iterable[Hit]:
     the XML, since a billing reference without one is no BG-3 in the model).
     """
     if ctx.family == "ubl":
-        for i, el in enumerate(ctx.root.iterfind("cac:BillingReference", ALL_NS), 1):
-            if el.find("cac:InvoiceDocumentReference/cbc:ID", ALL_NS) is None:
+        for i, el in enumerate(each(ctx.root, "cac:BillingReference"), 1):
+            if first(el, "cac:InvoiceDocumentReference/cbc:ID") is None:
                 yield hit(f"{root_path(ctx)}/cac:BillingReference[{i}]",
                           "Eine Rechnungsreferenz (BG-3) nennt keine vorausgegangene Rechnung (BT-25).",
                           "A billing reference (BG-3) names no preceding invoice (BT-25).")
@@ -464,10 +455,10 @@ def _address_without_scheme(ctx: Context, party: Seller | Buyer | None) -> str |
         ea = party.electronic_address
         return ea.path if ea is not None and ea.scheme is None else None
     el = element_at(ctx, party.path)
-    comm = el.find("ram:URIUniversalCommunication", ALL_NS) if el is not None else None
+    comm = first(el, "ram:URIUniversalCommunication") if el is not None else None
     if comm is None:
         return None
-    uri = comm.find("ram:URIID", ALL_NS)
+    uri = first(comm, "ram:URIID")
     scheme = uri.get("schemeID") if uri is not None else None
     if scheme is None or not scheme.strip(" \t\r\n"):
         return _xml_path(comm)

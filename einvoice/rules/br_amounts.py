@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from einvoice.namespaces import ALL_NS
 from einvoice.rules._core_helpers import (
     breakdown_contexts,
     doc_allowance_contexts,
+    each,
     hit,
     show,
     vat_rate,
@@ -194,13 +194,13 @@ def br_53(ctx: Context) -> Iterable[Hit]:
     if acc is None:
         return
     if ctx.family == "ubl":
-        amounts = ctx.root.iterfind("cac:TaxTotal/cbc:TaxAmount", ALL_NS)
+        amounts = each(ctx.root, "cac:TaxTotal/cbc:TaxAmount")
         code = xml_text(ctx, acc)
         ok = any(a.get("currencyID") == code for a in amounts)
         if not ok:
             line_el = "cac:CreditNoteLine" if ctx.syntax == "ubl-creditnote" else "cac:InvoiceLine"
             ok = any(a.get("currencyID") == code
-                     for a in ctx.root.iterfind(f"{line_el}/cac:TaxTotal/cbc:TaxAmount", ALL_NS))
+                     for a in each(ctx.root, f"{line_el}/cac:TaxTotal/cbc:TaxAmount"))
         where = acc.path
     else:
         if inv.totals is None:

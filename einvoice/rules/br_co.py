@@ -16,7 +16,6 @@ from lxml import etree
 
 from einvoice.model import Amount, Identifier
 from einvoice.model.values import parse_decimal
-from einvoice.namespaces import ALL_NS
 from einvoice.rules._core_helpers import (
     HUNDRED,
     ZERO,
@@ -27,7 +26,10 @@ from einvoice.rules._core_helpers import (
     dec,
     doc_allowance_contexts,
     dsum,
+    each,
+    element_at,
     exact,
+    first,
     hit,
     line_allowance_contexts,
     line_label,
@@ -314,23 +316,25 @@ def _xml_double(el: etree._Element) -> float:
 def _ubl_tax_totals(ctx: Context) -> list[etree._Element]:
     got: list[etree._Element] | None = ctx.cache.get("core.ubl_taxtotals")
     if got is None:
-        got = list(ctx.root.iterfind("cac:TaxTotal", ALL_NS))
+        got = list(each(ctx.root, "cac:TaxTotal"))
         ctx.cache["core.ubl_taxtotals"] = got
     return got
 
 
 def cii_summation(ctx: Context) -> etree._Element | None:
     if "core.cii_sum" not in ctx.cache:
-        ctx.cache["core.cii_sum"] = ctx.root.find(
+        ctx.cache["core.cii_sum"] = first(
+            ctx.root,
             "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
-            "ram:SpecifiedTradeSettlementHeaderMonetarySummation", ALL_NS)
+            "ram:SpecifiedTradeSettlementHeaderMonetarySummation",
+        )
     got: etree._Element | None = ctx.cache["core.cii_sum"]
     return got
 
 
 def cii_tax_total_amounts(ctx: Context) -> list[etree._Element]:
     s = cii_summation(ctx)
-    return [] if s is None else list(s.iterfind("ram:TaxTotalAmount", ALL_NS))
+    return [] if s is None else list(each(s, "ram:TaxTotalAmount"))
 
 
 @rule("BR-CO-14", level=E, source=EN, layer="core", bts=("BT-110", "BT-117"))
@@ -342,16 +346,16 @@ def br_co_14(ctx: Context) -> Iterable[Hit]:
     """
     if ctx.family == "ubl":
         for i, tt in enumerate(_ubl_tax_totals(ctx), 1):
-            subs = list(tt.iterfind("cac:TaxSubtotal", ALL_NS))
+            subs = list(each(tt, "cac:TaxSubtotal"))
             if not subs:
                 continue
             s = ZERO
             for sub in subs:
-                for amt in sub.iterfind("cbc:TaxAmount", ALL_NS):
+                for amt in each(sub, "cbc:TaxAmount"):
                     v = _xml_decimal(amt)
                     if v is not None:
                         s += v
-            got = _xml_decimal(tt.find("cbc:TaxAmount", ALL_NS))
+            got = _xml_decimal(first(tt, "cbc:TaxAmount"))
             expect = cents(s)
             if got is None or got != expect:
                 n = len(_ubl_tax_totals(ctx))
@@ -397,7 +401,7 @@ def br_co_15(ctx: Context) -> Iterable[Hit]:
     excl = dec(t.tax_exclusive) if t is not None else None
     code = xml_text(ctx, cur)
     if ctx.family == "ubl":
-        vats = [a for tt in _ubl_tax_totals(ctx) for a in tt.iterfind("cbc:TaxAmount", ALL_NS)
+        vats = [a for tt in _ubl_tax_totals(ctx) for a in each(tt, "cbc:TaxAmount")
                 if a.get("currencyID") == code]
         vat = _xml_decimal(vats[0]) if len(vats) == 1 else None
         ok = len(vats) == 1 and _eq(incl, _c(_add(excl, vat)))
@@ -515,10 +519,10 @@ def br_co_19(ctx: Context) -> Iterable[Hit]:
     de = "Der Abrechnungszeitraum (BG-14) enthält weder Anfangs- (BT-73) noch Enddatum (BT-74)."
     en = "The invoicing period (BG-14) has neither a start date (BT-73) nor an end date (BT-74)."
     if ctx.family == "ubl":
-        periods = list(ctx.root.iterfind("cac:InvoicePeriod", ALL_NS))
+        periods = list(each(ctx.root, "cac:InvoicePeriod"))
         for i, el in enumerate(periods, 1):
-            if (el.find("cbc:StartDate", ALL_NS) is None and el.find("cbc:EndDate", ALL_NS) is None
-                    and el.find("cbc:DescriptionCode", ALL_NS) is None):
+            if (first(el, "cbc:StartDate") is None and first(el, "cbc:EndDate") is None
+                    and first(el, "cbc:DescriptionCode") is None):
                 pos = f"[{i}]" if len(periods) > 1 else ""
                 yield hit(f"{root_path(ctx)}/cac:InvoicePeriod{pos}", de, en)
         for line in all_lines(ctx):
@@ -629,7 +633,7 @@ def br_co_25(ctx: Context) -> Iterable[Hit]:
 def _vat_scheme(el: etree._Element) -> bool:
     """``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'``."""
     return any(" ".join((x.text or "").split()).upper() == "VAT"
-               for x in el.iterfind("cac:TaxScheme/cbc:ID", ALL_NS))
+               for x in each(el, "cac:TaxScheme/cbc:ID"))
 
 
 @rule("BR-CO-26", level=E, source=EN, layer="core", bts=("BT-29", "BT-30", "BT-31"))
@@ -640,25 +644,25 @@ def br_co_26(ctx: Context) -> Iterable[Hit]:
     in CII a global identifier without scheme too.
     """
     if ctx.family == "ubl":
-        el = ctx.root.find("cac:AccountingSupplierParty", ALL_NS)
+        el = first(ctx.root, "cac:AccountingSupplierParty")
         if el is None:
             return
-        p = el.find("cac:Party", ALL_NS)
+        p = first(el, "cac:Party")
         ok = p is not None and (
-            p.find("cac:PartyIdentification/cbc:ID", ALL_NS) is not None
-            or p.find("cac:PartyLegalEntity/cbc:CompanyID", ALL_NS) is not None
-            or any(ts.find("cbc:CompanyID", ALL_NS) is not None and _vat_scheme(ts)
-                   for ts in p.iterfind("cac:PartyTaxScheme", ALL_NS)))
+            first(p, "cac:PartyIdentification/cbc:ID") is not None
+            or first(p, "cac:PartyLegalEntity/cbc:CompanyID") is not None
+            or any(first(ts, "cbc:CompanyID") is not None and _vat_scheme(ts)
+                   for ts in each(p, "cac:PartyTaxScheme")))
         where = f"{root_path(ctx)}/cac:AccountingSupplierParty"
     else:
-        el = ctx.root.find(
-            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty", ALL_NS)
+        s = ctx.invoice.seller
+        el = element_at(ctx, s.path) if s is not None else None
         if el is None:
             return
-        ok = (el.find("ram:ID", ALL_NS) is not None or el.find("ram:GlobalID", ALL_NS) is not None
-              or el.find("ram:SpecifiedLegalOrganization/ram:ID", ALL_NS) is not None
+        ok = (first(el, "ram:ID") is not None or first(el, "ram:GlobalID") is not None
+              or first(el, "ram:SpecifiedLegalOrganization/ram:ID") is not None
               or any(x.get("schemeID") == "VA"
-                     for x in el.iterfind("ram:SpecifiedTaxRegistration/ram:ID", ALL_NS)))
+                     for x in each(el, "ram:SpecifiedTaxRegistration/ram:ID")))
         seller = ctx.invoice.seller
         where = seller.path if seller is not None else root_path(ctx)
     if not ok:
