@@ -103,19 +103,19 @@ def read(root: El) -> Invoice:
                 if found is None:
                     continue
                 if q2 == "ram:BusinessProcessSpecifiedDocumentContextParameter":
-                    proc["business_process"] = text(*found)
+                    proc.setdefault("business_process", text(*found))
                 elif q2 == "ram:GuidelineSpecifiedDocumentContextParameter":
-                    proc["specification_identifier"] = text(*found)
+                    proc.setdefault("specification_identifier", text(*found))
             if proc:
                 d["process_control"] = new(ProcessControl, path=p, **proc)
         elif q == "rsm:ExchangedDocument":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ID":
-                    d["number"] = ident(c2, p2)
+                    d.setdefault("number", ident(c2, p2))
                 elif q2 == "ram:TypeCode":
-                    d["type_code"] = code(c2, p2)
+                    d.setdefault("type_code", code(c2, p2))
                 elif q2 == "ram:IssueDateTime":
-                    d["issue_date"] = _date(c2, p2)
+                    d.setdefault("issue_date", _date(c2, p2))
                 elif q2 == "ram:IncludedNote":
                     notes.append(_note(c2, p2))
         elif q == "rsm:SupplyChainTradeTransaction":
@@ -139,7 +139,7 @@ def _note(el: El, path: str) -> InvoiceNote:
         if q == "ram:Content":
             d.setdefault("note", text(c, p))
         elif q == "ram:SubjectCode":
-            d["subject_code"] = code(c, p)
+            d.setdefault("subject_code", code(c, p))
     return new(InvoiceNote, path=path, **d)
 
 
@@ -222,25 +222,23 @@ def _address(el: El, path: str, cls: type[Any]) -> Any:
         if f is not None:
             d[f] = text(c, p)
         elif q == "ram:CountryID":
-            d["country_code"] = code(c, p)
+            d.setdefault("country_code", code(c, p))
     return new(cls, path=path, **d)
 
 
 def _contact(el: El, path: str, cls: type[Any]) -> Any:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
-        if q == "ram:PersonName":
-            d["point"] = text(c, p)
-        elif q == "ram:DepartmentName":
+        if q == "ram:PersonName" or q == "ram:DepartmentName":
             d.setdefault("point", text(c, p))
         elif q == "ram:TelephoneUniversalCommunication":
             found = _first(c, p, "ram:CompleteNumber")
             if found is not None:
-                d["telephone"] = text(*found)
+                d.setdefault("telephone", text(*found))
         elif q == "ram:EmailURIUniversalCommunication":
             found = _first(c, p, "ram:URIID")
             if found is not None:
-                d["email"] = text(*found)
+                d.setdefault("email", text(*found))
     return new(cls, path=path, **d)
 
 
@@ -304,7 +302,7 @@ def _agreement(el: El, path: str, inv: dict[str, Any]) -> None:
     documents: list[SupportingDocument] = inv.setdefault("supporting_documents", [])
     for q, c, p in kids(el, path):
         if q == "ram:BuyerReference":
-            inv["buyer_reference"] = text(c, p)
+            inv.setdefault("buyer_reference", text(c, p))
         elif q == "ram:SellerTradeParty":
             inv["seller"] = _seller(c, p)
         elif q == "ram:BuyerTradeParty":
@@ -336,11 +334,11 @@ def _additional_document(
         elif q == "ram:TypeCode":
             type_code = text_of(c)
         elif q == "ram:URIID":
-            d["external_location"] = text(c, p)
+            d.setdefault("external_location", text(c, p))
         elif q == "ram:Name":
-            d["description"] = text(c, p)
+            d.setdefault("description", text(c, p))
         elif q == "ram:AttachmentBinaryObject":
-            d["attachment"] = binary(c, p)
+            d.setdefault("attachment", binary(c, p))
         elif q == "ram:ReferenceTypeCode":
             ref_type = text_of(c)
     if type_code == "130":
@@ -351,13 +349,13 @@ def _additional_document(
         return
     if type_code == "50":
         if id_el is not None and "tender_or_lot_reference" not in inv:
-            inv["tender_or_lot_reference"] = ident(*id_el)
+            inv.setdefault("tender_or_lot_reference", ident(*id_el))
         return
     if type_code != "916":
         # CII marks supporting documents (BG-24) with type code 916; others are no BT.
         return
     if id_el is not None:
-        d["reference"] = ident(*id_el)
+        d.setdefault("reference", ident(*id_el))
     documents.append(new(SupportingDocument, path=path, **d))
 
 
@@ -373,7 +371,7 @@ def _delivery(el: El, path: str, inv: dict[str, Any]) -> None:
         elif q == "ram:ActualDeliverySupplyChainEvent":
             found = _first(c, p, "ram:OccurrenceDateTime")
             if found is not None:
-                d["actual_delivery_date"] = _date(*found)
+                d.setdefault("actual_delivery_date", _date(*found))
         elif q == "ram:DespatchAdviceReferencedDocument":
             v = _referenced_id(c, p)
             if v is not None:
@@ -415,9 +413,9 @@ def _settlement(el: El, path: str, inv: dict[str, Any]) -> None:
         elif q == "ram:PaymentReference":
             remittance = remittance or text(c, p)
         elif q == "ram:TaxCurrencyCode":
-            inv["vat_accounting_currency_code"] = code(c, p)
+            inv.setdefault("vat_accounting_currency_code", code(c, p))
         elif q == "ram:InvoiceCurrencyCode":
-            inv["currency_code"] = code(c, p)
+            inv.setdefault("currency_code", code(c, p))
         elif q == "ram:PayeeTradeParty":
             r = _party(c, p)
             inv["payee"] = new(Payee, path=p, name=r.name, identifier=_single_id(r),
@@ -430,9 +428,9 @@ def _settlement(el: El, path: str, inv: dict[str, Any]) -> None:
             pd: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:StartDateTime":
-                    pd["start"] = _date(c2, p2)
+                    pd.setdefault("start", _date(c2, p2))
                 elif q2 == "ram:EndDateTime":
-                    pd["end"] = _date(c2, p2)
+                    pd.setdefault("end", _date(c2, p2))
             inv["invoicing_period"] = new(Period, path=p, **pd)
         elif q == "ram:SpecifiedTradeAllowanceCharge":
             ac = _allowance_charge(c, p, doc_level=True)
@@ -459,9 +457,9 @@ def _settlement(el: El, path: str, inv: dict[str, Any]) -> None:
             pr: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:IssuerAssignedID":
-                    pr["reference"] = text(c2, p2)
+                    pr.setdefault("reference", text(c2, p2))
                 elif q2 == "ram:FormattedIssueDateTime":
-                    pr["issue_date"] = _date(c2, p2)
+                    pr.setdefault("issue_date", _date(c2, p2))
             preceding.append(new(PrecedingInvoice, path=p, **pr))
         elif q == "ram:ReceivableSpecifiedTradeAccountingAccount":
             found = _first(c, p, "ram:ID")
@@ -512,16 +510,16 @@ def _payment_means(el: El, path: str) -> PaymentInstructions:
     transfers: list[CreditTransfer] = []
     for q, c, p in kids(el, path):
         if q == "ram:TypeCode":
-            d["type_code"] = code(c, p)
+            d.setdefault("type_code", code(c, p))
         elif q == "ram:Information":
             d.setdefault("text", text(c, p))
         elif q == "ram:ApplicableTradeSettlementFinancialCard":
             card: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ID":
-                    card["primary_account_number"] = text(c2, p2)
+                    card.setdefault("primary_account_number", text(c2, p2))
                 elif q2 == "ram:CardholderName":
-                    card["holder_name"] = text(c2, p2)
+                    card.setdefault("holder_name", text(c2, p2))
             d["card"] = new(PaymentCard, path=p, **card)
         elif q == "ram:PayerPartyDebtorFinancialAccount":
             found = _first(c, p, "ram:IBANID")
@@ -530,12 +528,10 @@ def _payment_means(el: El, path: str) -> PaymentInstructions:
         elif q == "ram:PayeePartyCreditorFinancialAccount":
             ct: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
-                if q2 == "ram:IBANID":
-                    ct["account_id"] = ident(c2, p2)
-                elif q2 == "ram:ProprietaryID":
+                if q2 == "ram:IBANID" or q2 == "ram:ProprietaryID":
                     ct.setdefault("account_id", ident(c2, p2))
                 elif q2 == "ram:AccountName":
-                    ct["account_name"] = text(c2, p2)
+                    ct.setdefault("account_name", text(c2, p2))
             transfers.append(new(CreditTransfer, path=p, **ct))
         elif q == "ram:PayeeSpecifiedCreditorFinancialInstitution":
             found = _first(c, p, "ram:BICID")
@@ -552,17 +548,17 @@ def _tax(el: El, path: str, inv: dict[str, Any]) -> VatBreakdown:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "ram:CalculatedAmount":
-            d["tax_amount"] = amount(c, p)
+            d.setdefault("tax_amount", amount(c, p))
         elif q == "ram:BasisAmount":
-            d["taxable_amount"] = amount(c, p)
+            d.setdefault("taxable_amount", amount(c, p))
         elif q == "ram:CategoryCode":
-            d["category_code"] = code(c, p)
+            d.setdefault("category_code", code(c, p))
         elif q == "ram:RateApplicablePercent":
-            d["rate"] = percent(c, p)
+            d.setdefault("rate", percent(c, p))
         elif q == "ram:ExemptionReason":
-            d["exemption_reason"] = text(c, p)
+            d.setdefault("exemption_reason", text(c, p))
         elif q == "ram:ExemptionReasonCode":
-            d["exemption_reason_code"] = code(c, p)
+            d.setdefault("exemption_reason_code", code(c, p))
         elif q == "ram:TaxPointDate":
             if "tax_point_date" not in inv:
                 tp = _date(c, p)
@@ -583,21 +579,21 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
                 d["indicator"] = ind = text(*found)
                 indicator = ind.raw
         elif q == "ram:ActualAmount":
-            d["amount"] = amount(c, p)
+            d.setdefault("amount", amount(c, p))
         elif q == "ram:BasisAmount":
-            d["base_amount"] = amount(c, p)
+            d.setdefault("base_amount", amount(c, p))
         elif q == "ram:CalculationPercent":
-            d["percentage"] = percent(c, p)
+            d.setdefault("percentage", percent(c, p))
         elif q == "ram:Reason":
-            d["reason"] = text(c, p)
+            d.setdefault("reason", text(c, p))
         elif q == "ram:ReasonCode":
-            d["reason_code"] = code(c, p)
+            d.setdefault("reason_code", code(c, p))
         elif q == "ram:CategoryTradeTax" and doc_level:
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:CategoryCode":
-                    d["vat_category_code"] = code(c2, p2)
+                    d.setdefault("vat_category_code", code(c2, p2))
                 elif q2 == "ram:RateApplicablePercent":
-                    d["vat_rate"] = percent(c2, p2)
+                    d.setdefault("vat_rate", percent(c2, p2))
     if indicator in ("true", "1"):
         return new(DocumentCharge if doc_level else LineCharge, path=path, **d)
     if indicator in ("false", "0"):
@@ -613,13 +609,13 @@ def _line(el: El, path: str) -> InvoiceLine:
         if q == "ram:AssociatedDocumentLineDocument":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:LineID":
-                    d["id"] = ident(c2, p2)
+                    d.setdefault("id", ident(c2, p2))
                 elif q2 == "ram:ParentLineID":
-                    d["parent_line_id"] = text(c2, p2)
+                    d.setdefault("parent_line_id", text(c2, p2))
                 elif q2 == "ram:IncludedNote" and "note" not in d:
                     found = _first(c2, p2, "ram:Content")
                     if found is not None:
-                        d["note"] = text(*found)
+                        d.setdefault("note", text(*found))
         elif q == "ram:SpecifiedTradeProduct":
             d["item"] = _item(c, p)
         elif q == "ram:SpecifiedLineTradeAgreement":
@@ -627,7 +623,7 @@ def _line(el: El, path: str) -> InvoiceLine:
         elif q == "ram:SpecifiedLineTradeDelivery":
             found = _first(c, p, "ram:BilledQuantity")
             if found is not None:
-                d["quantity"] = quantity(*found)
+                d.setdefault("quantity", quantity(*found))
         elif q == "ram:SpecifiedLineTradeSettlement":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ApplicableTradeTax":
@@ -635,17 +631,17 @@ def _line(el: El, path: str) -> InvoiceLine:
                         v: dict[str, Any] = {}
                         for q3, c3, p3 in kids(c2, p2):
                             if q3 == "ram:CategoryCode":
-                                v["category_code"] = code(c3, p3)
+                                v.setdefault("category_code", code(c3, p3))
                             elif q3 == "ram:RateApplicablePercent":
-                                v["rate"] = percent(c3, p3)
+                                v.setdefault("rate", percent(c3, p3))
                         d["vat"] = new(LineVat, path=p2, **v)
                 elif q2 == "ram:BillingSpecifiedPeriod":
                     lp: dict[str, Any] = {}
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "ram:StartDateTime":
-                            lp["start"] = _date(c3, p3)
+                            lp.setdefault("start", _date(c3, p3))
                         elif q3 == "ram:EndDateTime":
-                            lp["end"] = _date(c3, p3)
+                            lp.setdefault("end", _date(c3, p3))
                     d["period"] = new(LinePeriod, path=p2, **lp)
                 elif q2 == "ram:SpecifiedTradeAllowanceCharge":
                     ac = _allowance_charge(c2, p2, doc_level=False)
@@ -656,7 +652,7 @@ def _line(el: El, path: str) -> InvoiceLine:
                 elif q2 == "ram:SpecifiedTradeSettlementLineMonetarySummation":
                     found = _first(c2, p2, "ram:LineTotalAmount")
                     if found is not None:
-                        d["net_amount"] = amount(*found)
+                        d.setdefault("net_amount", amount(*found))
                 elif q2 == "ram:AdditionalReferencedDocument":
                     _line_document(c2, p2, d)
                 elif q2 == "ram:ReceivableSpecifiedTradeAccountingAccount":
@@ -688,11 +684,11 @@ def _line_agreement(el: El, path: str, line: dict[str, Any]) -> None:
         if q == "ram:BuyerOrderReferencedDocument":
             found = _first(c, p, "ram:LineID")
             if found is not None:
-                line["order_line_reference"] = text(*found)
+                line.setdefault("order_line_reference", text(*found))
         elif q == "ram:GrossPriceProductTradePrice":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ChargeAmount":
-                    price["gross_price"] = amount(c2, p2)
+                    price.setdefault("gross_price", amount(c2, p2))
                 elif q2 == "ram:BasisQuantity":
                     gross_base = quantity(c2, p2)
                 elif q2 == "ram:AppliedTradeAllowanceCharge":
@@ -702,9 +698,9 @@ def _line_agreement(el: El, path: str, line: dict[str, Any]) -> None:
         elif q == "ram:NetPriceProductTradePrice":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ChargeAmount":
-                    price["net_price"] = amount(c2, p2)
+                    price.setdefault("net_price", amount(c2, p2))
                 elif q2 == "ram:BasisQuantity":
-                    price["base_quantity"] = quantity(c2, p2)
+                    price.setdefault("base_quantity", quantity(c2, p2))
     if gross_base is not None:
         price.setdefault("base_quantity", gross_base)
     line["price"] = new(PriceDetails, path=path, **price)
@@ -716,22 +712,22 @@ def _item(el: El, path: str) -> Item:
     attributes: list[ItemAttribute] = []
     for q, c, p in kids(el, path):
         if q == "ram:GlobalID":
-            d["standard_id"] = ident(c, p)
+            d.setdefault("standard_id", ident(c, p))
         elif q == "ram:SellerAssignedID":
-            d["seller_id"] = ident(c, p)
+            d.setdefault("seller_id", ident(c, p))
         elif q == "ram:BuyerAssignedID":
-            d["buyer_id"] = ident(c, p)
+            d.setdefault("buyer_id", ident(c, p))
         elif q == "ram:Name":
-            d["name"] = text(c, p)
+            d.setdefault("name", text(c, p))
         elif q == "ram:Description":
-            d["description"] = text(c, p)
+            d.setdefault("description", text(c, p))
         elif q == "ram:ApplicableProductCharacteristic":
             a: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:Description":
-                    a["name"] = text(c2, p2)
+                    a.setdefault("name", text(c2, p2))
                 elif q2 == "ram:Value":
-                    a["value"] = text(c2, p2)
+                    a.setdefault("value", text(c2, p2))
             attributes.append(new(ItemAttribute, path=p, **a))
         elif q == "ram:DesignatedProductClassification":
             found = _first(c, p, "ram:ClassCode")
@@ -742,5 +738,5 @@ def _item(el: El, path: str) -> Item:
         elif q == "ram:OriginTradeCountry":
             found = _first(c, p, "ram:ID")
             if found is not None:
-                d["origin_country"] = code(*found)
+                d.setdefault("origin_country", code(*found))
     return new(Item, path=path, classifications=classifications, attributes=attributes, **d)

@@ -94,29 +94,29 @@ def read(root: El, syntax: Syntax) -> Invoice:
     due_in_means: Any = None
     for q, c, p in kids(root, top):
         if q == "cbc:ID":
-            d["number"] = ident(c, p)
+            d.setdefault("number", ident(c, p))
         elif q == "cbc:IssueDate":
-            d["issue_date"] = iso_date(c, p)
+            d.setdefault("issue_date", iso_date(c, p))
         elif q in ("cbc:InvoiceTypeCode", "cbc:CreditNoteTypeCode"):
-            d["type_code"] = code(c, p)
+            d.setdefault("type_code", code(c, p))
         elif q == "cbc:DocumentCurrencyCode":
-            d["currency_code"] = code(c, p)
+            d.setdefault("currency_code", code(c, p))
         elif q == "cbc:TaxCurrencyCode":
-            d["vat_accounting_currency_code"] = code(c, p)
+            d.setdefault("vat_accounting_currency_code", code(c, p))
         elif q == "cbc:TaxPointDate":
-            d["tax_point_date"] = iso_date(c, p)
+            d.setdefault("tax_point_date", iso_date(c, p))
         elif q == "cbc:DueDate":
-            d["payment_due_date"] = iso_date(c, p)
+            d.setdefault("payment_due_date", iso_date(c, p))
         elif q == "cbc:BuyerReference":
-            d["buyer_reference"] = text(c, p)
+            d.setdefault("buyer_reference", text(c, p))
         elif q == "cbc:AccountingCost":
-            d["buyer_accounting_reference"] = text(c, p)
+            d.setdefault("buyer_accounting_reference", text(c, p))
         elif q == "cbc:Note":
             notes.append(_note(c, p))
         elif q == "cbc:ProfileID":
-            proc["business_process"] = text(c, p)
+            proc.setdefault("business_process", text(c, p))
         elif q == "cbc:CustomizationID":
-            proc["specification_identifier"] = text(c, p)
+            proc.setdefault("specification_identifier", text(c, p))
         elif q == "cac:InvoicePeriod":
             period, desc = _period(c, p)
             if period is not None and "invoicing_period" not in d:
@@ -126,9 +126,9 @@ def read(root: El, syntax: Syntax) -> Invoice:
         elif q == "cac:OrderReference":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ID":
-                    d["purchase_order_reference"] = ident(c2, p2)
+                    d.setdefault("purchase_order_reference", ident(c2, p2))
                 elif q2 == "cbc:SalesOrderID":
-                    d["sales_order_reference"] = ident(c2, p2)
+                    d.setdefault("sales_order_reference", ident(c2, p2))
         elif q == "cac:BillingReference":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cac:InvoiceDocumentReference":
@@ -162,7 +162,7 @@ def read(root: El, syntax: Syntax) -> Invoice:
         elif q == "cac:PaymentTerms":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:Note" and "payment_terms" not in d:
-                    d["payment_terms"] = text(c2, p2)
+                    d.setdefault("payment_terms", text(c2, p2))
         elif q == "cac:PrepaidPayment":
             third.append(_third_party(c, p))
         elif q == "cac:AllowanceCharge":
@@ -217,9 +217,9 @@ def _period(el: El, path: str) -> tuple[Period | None, Code | None]:
     desc = None
     for q, c, p in kids(el, path):
         if q == "cbc:StartDate":
-            d["start"] = iso_date(c, p)
+            d.setdefault("start", iso_date(c, p))
         elif q == "cbc:EndDate":
-            d["end"] = iso_date(c, p)
+            d.setdefault("end", iso_date(c, p))
         elif q == "cbc:DescriptionCode":
             desc = code(c, p)
     return (new(Period, path=path, **d) if d else None), desc
@@ -229,9 +229,9 @@ def _preceding(el: El, path: str) -> PrecedingInvoice:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:ID":
-            d["reference"] = text(c, p)
+            d.setdefault("reference", text(c, p))
         elif q == "cbc:IssueDate":
-            d["issue_date"] = iso_date(c, p)
+            d.setdefault("issue_date", iso_date(c, p))
     return new(PrecedingInvoice, path=path, **d)
 
 
@@ -247,25 +247,25 @@ def _additional_document(
         elif q == "cbc:DocumentTypeCode":
             type_code = text_of(c)
         elif q == "cbc:DocumentDescription":
-            d["description"] = text(c, p)
+            d.setdefault("description", text(c, p))
         elif q == "cac:Attachment":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:EmbeddedDocumentBinaryObject":
-                    d["attachment"] = binary(c2, p2)
+                    d.setdefault("attachment", binary(c2, p2))
                 elif q2 == "cac:ExternalReference":
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:URI":
-                            d["external_location"] = text(c3, p3)
+                            d.setdefault("external_location", text(c3, p3))
     if type_code == "130" and id_el is not None and "invoiced_object_identifier" not in inv:
         # Still a BG-24 entry too: UBL rules on cac:AdditionalDocumentReference see it as one.
-        inv["invoiced_object_identifier"] = ident(*id_el)
+        inv.setdefault("invoiced_object_identifier", ident(*id_el))
     if credit and type_code == "50":
         # UBL CreditNote has no cac:ProjectReference: the project is a document reference.
         if id_el is not None and "project_reference" not in inv:
-            inv["project_reference"] = ident(*id_el)
+            inv.setdefault("project_reference", ident(*id_el))
         return
     if id_el is not None:
-        d["reference"] = ident(*id_el)
+        d.setdefault("reference", ident(*id_el))
     documents.append(new(SupportingDocument, path=path, **d))
 
 
@@ -278,11 +278,11 @@ def _address(el: El, path: str, cls: type[Any]) -> Any:
         elif q == "cac:AddressLine":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:Line" and "line3" not in d:
-                    d["line3"] = text(c2, p2)
+                    d.setdefault("line3", text(c2, p2))
         elif q == "cac:Country":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:IdentificationCode":
-                    d["country_code"] = code(c2, p2)
+                    d.setdefault("country_code", code(c2, p2))
     return new(cls, path=path, **d)
 
 
@@ -290,11 +290,11 @@ def _contact(el: El, path: str, cls: type[Any]) -> Any:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:Name":
-            d["point"] = text(c, p)
+            d.setdefault("point", text(c, p))
         elif q == "cbc:Telephone":
-            d["telephone"] = text(c, p)
+            d.setdefault("telephone", text(c, p))
         elif q == "cbc:ElectronicMail":
-            d["email"] = text(c, p)
+            d.setdefault("email", text(c, p))
     return new(cls, path=path, **d)
 
 
@@ -439,11 +439,11 @@ def _delivery(el: El, path: str) -> Delivery:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:ActualDeliveryDate":
-            d["actual_delivery_date"] = iso_date(c, p)
+            d.setdefault("actual_delivery_date", iso_date(c, p))
         elif q == "cac:DeliveryLocation":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ID":
-                    d["location_id"] = ident(c2, p2)
+                    d.setdefault("location_id", ident(c2, p2))
                 elif q2 == "cac:Address":
                     d["address"] = _address(c2, p2, DeliverToAddress)
         elif q == "cac:DeliveryParty":
@@ -451,7 +451,7 @@ def _delivery(el: El, path: str) -> Delivery:
                 if q2 == "cac:PartyName":
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:Name" and "party_name" not in d:
-                            d["party_name"] = text(c3, p3)
+                            d.setdefault("party_name", text(c3, p3))
     return new(Delivery, path=path, **d)
 
 
@@ -461,7 +461,7 @@ def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
     due = None
     for q, c, p in kids(el, path):
         if q == "cbc:PaymentMeansCode":
-            d["type_code"] = code(c, p)
+            d.setdefault("type_code", code(c, p))
             name = c.get("name")
             if name is not None:
                 d["text"] = new(Text, raw=name.strip(" \t\r\n"), path=p + "/@name")
@@ -473,31 +473,31 @@ def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
             card: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:PrimaryAccountNumberID":
-                    card["primary_account_number"] = text(c2, p2)
+                    card.setdefault("primary_account_number", text(c2, p2))
                 elif q2 == "cbc:HolderName":
-                    card["holder_name"] = text(c2, p2)
+                    card.setdefault("holder_name", text(c2, p2))
             d["card"] = new(PaymentCard, path=p, **card)
         elif q == "cac:PayeeFinancialAccount":
             ct: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ID":
-                    ct["account_id"] = ident(c2, p2)
+                    ct.setdefault("account_id", ident(c2, p2))
                 elif q2 == "cbc:Name":
-                    ct["account_name"] = text(c2, p2)
+                    ct.setdefault("account_name", text(c2, p2))
                 elif q2 == "cac:FinancialInstitutionBranch":
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:ID":
-                            ct["service_provider_id"] = ident(c3, p3)
+                            ct.setdefault("service_provider_id", ident(c3, p3))
             transfers.append(new(CreditTransfer, path=p, **ct))
         elif q == "cac:PaymentMandate":
             dd: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ID":
-                    dd["mandate_reference"] = ident(c2, p2)
+                    dd.setdefault("mandate_reference", ident(c2, p2))
                 elif q2 == "cac:PayerFinancialAccount":
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:ID":
-                            dd["debited_account"] = ident(c3, p3)
+                            dd.setdefault("debited_account", ident(c3, p3))
             d["direct_debit"] = new(DirectDebit, path=p, **dd)
     return new(PaymentInstructions, path=path, credit_transfers=transfers, **d), due
 
@@ -517,11 +517,11 @@ def _third_party(el: El, path: str) -> ThirdPartyPayment:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:ID":
-            d["type"] = text(c, p)
+            d.setdefault("type", text(c, p))
         elif q == "cbc:PaidAmount":
-            d["amount"] = amount(c, p)
+            d.setdefault("amount", amount(c, p))
         elif q == "cbc:InstructionID":
-            d["description"] = text(c, p)
+            d.setdefault("description", text(c, p))
     return new(ThirdPartyPayment, path=path, **d)
 
 
@@ -535,21 +535,21 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
             d["indicator"] = ind
             indicator = ind.raw
         elif q == "cbc:Amount":
-            d["amount"] = amount(c, p)
+            d.setdefault("amount", amount(c, p))
         elif q == "cbc:BaseAmount":
-            d["base_amount"] = amount(c, p)
+            d.setdefault("base_amount", amount(c, p))
         elif q == "cbc:MultiplierFactorNumeric":
-            d["percentage"] = percent(c, p)
+            d.setdefault("percentage", percent(c, p))
         elif q == "cbc:AllowanceChargeReason":
-            d["reason"] = text(c, p)
+            d.setdefault("reason", text(c, p))
         elif q == "cbc:AllowanceChargeReasonCode":
-            d["reason_code"] = code(c, p)
+            d.setdefault("reason_code", code(c, p))
         elif q == "cac:TaxCategory" and doc_level:
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ID":
-                    d["vat_category_code"] = code(c2, p2)
+                    d.setdefault("vat_category_code", code(c2, p2))
                 elif q2 == "cbc:Percent":
-                    d["vat_rate"] = percent(c2, p2)
+                    d.setdefault("vat_rate", percent(c2, p2))
     if indicator in ("true", "1"):
         return new(DocumentCharge if doc_level else LineCharge, path=path, **d)
     if indicator in ("false", "0"):
@@ -590,19 +590,19 @@ def _subtotal(el: El, path: str) -> VatBreakdown:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:TaxableAmount":
-            d["taxable_amount"] = amount(c, p)
+            d.setdefault("taxable_amount", amount(c, p))
         elif q == "cbc:TaxAmount":
-            d["tax_amount"] = amount(c, p)
+            d.setdefault("tax_amount", amount(c, p))
         elif q == "cac:TaxCategory":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:ID":
-                    d["category_code"] = code(c2, p2)
+                    d.setdefault("category_code", code(c2, p2))
                 elif q2 == "cbc:Percent":
-                    d["rate"] = percent(c2, p2)
+                    d.setdefault("rate", percent(c2, p2))
                 elif q2 == "cbc:TaxExemptionReason":
-                    d["exemption_reason"] = text(c2, p2)
+                    d.setdefault("exemption_reason", text(c2, p2))
                 elif q2 == "cbc:TaxExemptionReasonCode":
-                    d["exemption_reason_code"] = code(c2, p2)
+                    d.setdefault("exemption_reason_code", code(c2, p2))
     return new(VatBreakdown, path=path, **d)
 
 
@@ -634,27 +634,27 @@ def _line(el: El, path: str) -> InvoiceLine:
     subs: list[InvoiceLine] = []
     for q, c, p in kids(el, path):
         if q == "cbc:ID":
-            d["id"] = ident(c, p)
+            d.setdefault("id", ident(c, p))
         elif q == "cbc:Note":
             d.setdefault("note", text(c, p))
         elif q in ("cbc:InvoicedQuantity", "cbc:CreditedQuantity"):
-            d["quantity"] = quantity(c, p)
+            d.setdefault("quantity", quantity(c, p))
         elif q == "cbc:LineExtensionAmount":
-            d["net_amount"] = amount(c, p)
+            d.setdefault("net_amount", amount(c, p))
         elif q == "cbc:AccountingCost":
-            d["accounting_reference"] = text(c, p)
+            d.setdefault("accounting_reference", text(c, p))
         elif q == "cac:InvoicePeriod":
             lp: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:StartDate":
-                    lp["start"] = iso_date(c2, p2)
+                    lp.setdefault("start", iso_date(c2, p2))
                 elif q2 == "cbc:EndDate":
-                    lp["end"] = iso_date(c2, p2)
+                    lp.setdefault("end", iso_date(c2, p2))
             d["period"] = new(LinePeriod, path=p, **lp)
         elif q == "cac:OrderLineReference":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:LineID":
-                    d["order_line_reference"] = text(c2, p2)
+                    d.setdefault("order_line_reference", text(c2, p2))
         elif q == "cac:DocumentReference":
             _line_document(c, p, d)
         elif q == "cac:AllowanceCharge":
@@ -681,7 +681,7 @@ def _line_document(el: El, path: str, line: dict[str, Any]) -> None:
         elif q == "cbc:DocumentTypeCode":
             type_code = text_of(c)
     if id_el is not None and type_code == "130" and "object_identifier" not in line:
-        line["object_identifier"] = ident(*id_el)
+        line.setdefault("object_identifier", ident(*id_el))
 
 
 def _item(el: El, path: str, line: dict[str, Any]) -> None:
@@ -690,7 +690,7 @@ def _item(el: El, path: str, line: dict[str, Any]) -> None:
     attributes: list[ItemAttribute] = []
     for q, c, p in kids(el, path):
         if q == "cbc:Name":
-            d["name"] = text(c, p)
+            d.setdefault("name", text(c, p))
         elif q == "cbc:Description":
             d.setdefault("description", text(c, p))
         elif q in _ITEM_IDS:
@@ -706,23 +706,23 @@ def _item(el: El, path: str, line: dict[str, Any]) -> None:
         elif q == "cac:OriginCountry":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:IdentificationCode":
-                    d["origin_country"] = code(c2, p2)
+                    d.setdefault("origin_country", code(c2, p2))
         elif q == "cac:ClassifiedTaxCategory":
             if "vat" not in line:
                 v: dict[str, Any] = {}
                 for q2, c2, p2 in kids(c, p):
                     if q2 == "cbc:ID":
-                        v["category_code"] = code(c2, p2)
+                        v.setdefault("category_code", code(c2, p2))
                     elif q2 == "cbc:Percent":
-                        v["rate"] = percent(c2, p2)
+                        v.setdefault("rate", percent(c2, p2))
                 line["vat"] = new(LineVat, path=p, **v)
         elif q == "cac:AdditionalItemProperty":
             a: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:Name":
-                    a["name"] = text(c2, p2)
+                    a.setdefault("name", text(c2, p2))
                 elif q2 == "cbc:Value":
-                    a["value"] = text(c2, p2)
+                    a.setdefault("value", text(c2, p2))
             attributes.append(new(ItemAttribute, path=p, **a))
     line["item"] = new(Item, path=path, classifications=classifications, attributes=attributes, **d)
 
@@ -738,9 +738,9 @@ def _price(el: El, path: str) -> PriceDetails:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:PriceAmount":
-            d["net_price"] = amount(c, p)
+            d.setdefault("net_price", amount(c, p))
         elif q == "cbc:BaseQuantity":
-            d["base_quantity"] = quantity(c, p)
+            d.setdefault("base_quantity", quantity(c, p))
         elif q == "cac:AllowanceCharge":
             indicator = None
             found: dict[str, Any] = {}
@@ -749,9 +749,9 @@ def _price(el: El, path: str) -> PriceDetails:
                     found["discount_indicator"] = ind = text(c2, p2)
                     indicator = ind.raw
                 elif q2 == "cbc:Amount":
-                    found["discount"] = amount(c2, p2)
+                    found.setdefault("discount", amount(c2, p2))
                 elif q2 == "cbc:BaseAmount":
-                    found["gross_price"] = amount(c2, p2)
+                    found.setdefault("gross_price", amount(c2, p2))
             if indicator in ("false", "0"):
                 for k, v in found.items():
                     d.setdefault(k, v)
