@@ -93,11 +93,16 @@ def text_nodes(el: El) -> list[str]:
 
 
 def child(el: El | None, tag: str) -> El | None:
-    return None if el is None else el.find(tag)
+    """The first child ``tag`` (iterchildren is cheaper than find() for a plain name)."""
+    if el is None:
+        return None
+    for c in el.iterchildren(tag):
+        return c
+    return None
 
 
 def children(el: El | None, tag: str) -> list[El]:
-    return [] if el is None else el.findall(tag)
+    return [] if el is None else list(el.iterchildren(tag))
 
 
 def path(el: El | None, *tags: str) -> list[El]:
@@ -106,12 +111,9 @@ def path(el: El | None, *tags: str) -> list[El]:
         return []
     cur = [el]
     for t in tags:
-        nxt: list[El] = []
-        for c in cur:
-            nxt.extend(c.findall(t))
-        if not nxt:
-            return []
-        cur = nxt
+        cur = [c for x in cur for c in x.iterchildren(t)]
+        if not cur:
+            return cur
     return cur
 
 
@@ -338,6 +340,9 @@ def xpath_of(el: El) -> str:
 # --- the per-document index ----------------------------------------------------------------------
 
 
+_NONE: list[El] = []
+
+
 @dataclass
 class Doc:
     """One pass over the document: elements by tag, the empty leaves, scenario variables."""
@@ -345,37 +350,100 @@ class Doc:
     root: El
     cii: bool
     by_tag: dict[str, list[El]] = field(default_factory=dict)
-    empty_leaves: list[El] = field(default_factory=list)
     is_extension: bool = False
     is_cvd: bool = False
-    _currency: str | None = None
+    _paths: dict[tuple[str, ...], list[El]] = field(default_factory=dict)
+    _kids: dict[str, dict[El | None, list[El]]] = field(default_factory=dict)
+
+    empty_leaves: list[El] = field(default_factory=list)
 
     def all(self, tag: str) -> list[El]:
-        return self.by_tag.get(tag, [])
+        """Every element ``tag`` in document order (do not mutate)."""
+        return self.by_tag.get(tag, _NONE)
+
+    def kids(self, el: El | None, tag: str) -> list[El]:
+        """The children ``tag`` of ``el`` (from a parent map built once per tag; do not mutate)."""
+        if el is None:
+            return _NONE
+        m = self._kids.get(tag)
+        if m is None:
+            m = {}
+            for e in self.all(tag):
+                p = e.getparent()
+                lst = m.get(p)
+                if lst is None:
+                    m[p] = [e]
+                else:
+                    lst.append(e)
+            self._kids[tag] = m
+        return m.get(el, _NONE)
+
+    def kid(self, el: El | None, tag: str) -> El | None:
+        found = self.kids(el, tag)
+        return found[0] if found else None
+
+    def below(self, el: El | None, *tags: str) -> list[El]:
+        """All elements reached from ``el`` by the child steps ``tags`` (like ``a/b/c``)."""
+        if el is None:
+            return _NONE
+        cur = [el]
+        for t in tags:
+            cur = [c for x in cur for c in self.kids(x, t)]
+            if not cur:
+                break
+        return cur
+
+    def first(self, el: El | None, *tags: str) -> El | None:
+        found = self.below(el, *tags)
+        return found[0] if found else None
 
     def under(self, tag: str, parent_tag: str) -> list[El]:
         """Elements ``tag`` whose parent is a ``parent_tag`` (the pattern ``parent/tag``)."""
-        return [e for e in self.by_tag.get(tag, ()) if _tag(e.getparent()) == parent_tag]
+        key = ("/", tag, parent_tag)
+        got = self._paths.get(key)
+        if got is None:
+            got = [e for e in self.by_tag.get(tag, ()) if _tag(e.getparent()) == parent_tag]
+            self._paths[key] = got
+        return got
+
+    def at(self, *tags: str) -> list[El]:
+        """The elements at the absolute path ``/root/tags[0]/…/tags[-1]``, in document order."""
+        got = self._paths.get(tags)
+        if got is None:
+            got = []
+            root = self.root
+            for e in self.all(tags[-1]):
+                cur: El | None = e
+                for t in reversed(tags[:-1]):
+                    cur = cur.getparent() if cur is not None else None
+                    if cur is None or cur.tag != t:
+                        break
+                else:
+                    if cur is not None and cur.getparent() is root:
+                        got.append(e)
+            self._paths[tags] = got
+        return got
 
     @property
     def settlement(self) -> El | None:
         """CII ApplicableHeaderTradeSettlement of the (first) transaction."""
-        return first(self.root, rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeSettlement"))
+        found = self.at(rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeSettlement"))
+        return found[0] if found else None
 
     @property
     def agreement(self) -> El | None:
-        return first(self.root, rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeAgreement"))
+        found = self.at(rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeAgreement"))
+        return found[0] if found else None
 
     def currency_nodes(self) -> list[El]:
         """``$documentCurrencyCode``: the nodes holding the document currency."""
         if self.cii:
-            return path(
-                self.root,
+            return self.at(
                 rsm("SupplyChainTradeTransaction"),
                 ram("ApplicableHeaderTradeSettlement"),
                 ram("InvoiceCurrencyCode"),
             )
-        return children(self.root, cbc("DocumentCurrencyCode"))
+        return self.at(cbc("DocumentCurrencyCode"))
 
     def slack_value(self) -> Decimal:
         """``$slackValue``: 0.5 for forint documents, else 0.02."""
@@ -394,40 +462,52 @@ _CII_DELIVERY_EXEMPT = ("ram", "ApplicableHeaderTradeDelivery")
 
 
 def _build(root: El, cii: bool) -> Doc:
+    """Index every element by tag and collect the empty leaves, in one pass over the tree."""
     d = Doc(root=root, cii=cii)
     by_tag = d.by_tag
+    get = by_tag.get
     empties = d.empty_leaves
-    for el in root.iter(etree.Element):
+    for el in root.iter():
         tag = el.tag
-        lst = by_tag.get(tag)
+        lst = get(tag)
         if lst is None:
             by_tag[tag] = [el]
         else:
             lst.append(el)
-        if len(el) == 0:
-            if not el.text or not el.text.strip(XML_WS):
-                empties.append(el)
-        elif (
-            # Only comments or PIs as children: still a leaf for XPath, text sits in their tails.
-            blank(el.text) and all(not isinstance(c.tag, str) for c in el) and blank("".join(text_nodes(el)))
-        ):
+        if len(el):
+            continue
+        t = el.text
+        if t is None or not t.strip(XML_WS):
             empties.append(el)
+    # root.iter() also yields comments and PIs (indexed under their factory functions): they are
+    # no elements, and an element holding only them is still a leaf for XPath.
+    odd = [e for t, es in by_tag.items() if not isinstance(t, str) for e in es]
+    if odd:
+        empties[:] = [e for e in empties if isinstance(e.tag, str)]
+        seen = set(empties)
+        for o in odd:
+            p = o.getparent()
+            if p is not None and p not in seen and _only_comments(p):
+                empties.append(p)
+                seen.add(p)
     if cii:
         # The CII check spares elements whose *written* name is ram:ApplicableHeaderTradeDelivery.
         pfx, local = _CII_DELIVERY_EXEMPT
-        d.empty_leaves = [e for e in empties if not (e.prefix == pfx and etree.QName(e).localname == local)]
-        spec = path(
-            root,
-            rsm("ExchangedDocumentContext"),
-            ram("GuidelineSpecifiedDocumentContextParameter"),
-            ram("ID"),
+        empties[:] = [e for e in empties if not (e.prefix == pfx and etree.QName(e).localname == local)]
+        spec = d.at(
+            rsm("ExchangedDocumentContext"), ram("GuidelineSpecifiedDocumentContextParameter"), ram("ID")
         )
     else:
-        spec = children(root, cbc("CustomizationID"))
+        spec = d.at(cbc("CustomizationID"))
     texts = [t for e in spec for t in text_nodes(e)]
     d.is_extension = XRECHNUNG_3_EXTENSION in texts
     d.is_cvd = XRECHNUNG_3_CVD in texts
     return d
+
+
+def _only_comments(el: El) -> bool:
+    """An element whose children are only comments or PIs is a leaf for XPath (its text is in tails)."""
+    return all(not isinstance(c.tag, str) for c in el) and blank("".join(text_nodes(el)))
 
 
 def doc(ctx: RuleContext) -> Doc:

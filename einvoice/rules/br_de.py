@@ -12,20 +12,18 @@ from collections.abc import Iterator
 from einvoice.model.values import Value
 from einvoice.rules._xr_helpers import EMAIL as _EMAIL
 from einvoice.rules._xr_helpers import (
+    Doc,
     El,
     any_filled,
     blank,
     cac,
     cbc,
-    child,
-    children,
     doc,
     filled,
     has_three_digits,
     hit,
     iban_ok,
     normalize,
-    path,
     ram,
     rsm,
     skonto_ok,
@@ -55,15 +53,16 @@ def _root_hit(ctx: Context, de: str, en: str) -> Hit:
 @xr_rule("BR-DE-1", level="error", bts=("BG-16",))
 def br_de_1(ctx: Context) -> Iterator[Hit]:
     """BR-DE-1: An invoice must contain payment instructions (BG-16)."""
+    d = doc(ctx)
     if ctx.family == "cii":
-        pm = path(
+        pm = d.below(
             ctx.root,
             rsm("SupplyChainTradeTransaction"),
             ram("ApplicableHeaderTradeSettlement"),
             ram("SpecifiedTradeSettlementPaymentMeans"),
         )
     else:
-        pm = children(ctx.root, cac("PaymentMeans"))
+        pm = d.kids(ctx.root, cac("PaymentMeans"))
     if not pm:
         yield _root_hit(
             ctx,
@@ -88,62 +87,65 @@ def br_de_15(ctx: Context) -> Iterator[Hit]:
 _VAT_CODES = frozenset({"S", "Z", "E", "AE", "K", "G", "L", "M"})
 
 
-def _ubl_charge_category_ids(root: El, indicator: str) -> list[str]:
+def _ubl_charge_category_ids(d: Doc, root: El, indicator: str) -> list[str]:
     return [
         string_value(i)
-        for ac in children(root, cac("AllowanceCharge"))
-        if any(string_value(ci) == indicator for ci in children(ac, cbc("ChargeIndicator")))
-        for i in path(ac, cac("TaxCategory"), cbc("ID"))
+        for ac in d.kids(root, cac("AllowanceCharge"))
+        if any(string_value(ci) == indicator for ci in d.kids(ac, cbc("ChargeIndicator")))
+        for i in d.below(ac, cac("TaxCategory"), cbc("ID"))
     ]
 
 
 @xr_rule("BR-DE-16", level="error", bts=("BT-31", "BT-32", "BG-11"))
 def br_de_16(ctx: Context) -> Iterator[Hit]:
     """BR-DE-16: VAT codes S, Z, E, AE, K, G, L, M need BT-31, BT-32 or a tax representative."""
+    d = doc(ctx)
     root = ctx.root
     if ctx.family == "cii":
-        tx = child(root, rsm("SupplyChainTradeTransaction"))
-        line_tax = path(
+        tx = d.kid(root, rsm("SupplyChainTradeTransaction"))
+        line_tax = d.below(
             tx,
             ram("IncludedSupplyChainTradeLineItem"),
             ram("SpecifiedLineTradeSettlement"),
             ram("ApplicableTradeTax"),
         )
-        line_vat = any(string_value(t) == "VAT" for lt in line_tax for t in children(lt, ram("TypeCode")))
+        line_vat = any(string_value(t) == "VAT" for lt in line_tax for t in d.kids(lt, ram("TypeCode")))
         line_cat = any(
-            string_value(c) in _VAT_CODES for lt in line_tax for c in children(lt, ram("CategoryCode"))
+            string_value(c) in _VAT_CODES for lt in line_tax for c in d.kids(lt, ram("CategoryCode"))
         )
         # The header clause compares the whole CategoryTradeTax element with 'VAT', as written.
-        cat_tax = path(
+        cat_tax = d.below(
             tx,
             ram("ApplicableHeaderTradeSettlement"),
             ram("SpecifiedTradeAllowanceCharge"),
             ram("CategoryTradeTax"),
         )
         hdr = any(string_value(c) == "VAT" for c in cat_tax) and any(
-            string_value(c) in _VAT_CODES for ct in cat_tax for c in children(ct, ram("CategoryCode"))
+            string_value(c) in _VAT_CODES for ct in cat_tax for c in d.kids(ct, ram("CategoryCode"))
         )
         uses = (line_vat and line_cat) or hdr
         if not uses:
             return
-        agr = child(tx, ram("ApplicableHeaderTradeAgreement"))
+        agr = d.kid(tx, ram("ApplicableHeaderTradeAgreement"))
         ids = [
             i
-            for i in path(agr, ram("SellerTradeParty"), ram("SpecifiedTaxRegistration"), ram("ID"))
+            for i in d.below(agr, ram("SellerTradeParty"), ram("SpecifiedTaxRegistration"), ram("ID"))
             if normalize(i.get("schemeID")) in ("VA", "FC") and filled(i)
         ]
-        ok = bool(ids) or bool(children(agr, ram("SellerTaxRepresentativeTradeParty")))
+        ok = bool(ids) or bool(d.kids(agr, ram("SellerTaxRepresentativeTradeParty")))
     else:
-        used = _ubl_charge_category_ids(root, "false") + _ubl_charge_category_ids(root, "true")
+        used = _ubl_charge_category_ids(d, root, "false") + _ubl_charge_category_ids(d, root, "true")
         for line_tag in (cac("InvoiceLine"), cac("CreditNoteLine")):
             used += [
                 string_value(i)
-                for i in path(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory"), cbc("ID"))
+                for i in d.below(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory"), cbc("ID"))
             ]
         if not any(u in _VAT_CODES for u in used):
             return
-        ok = bool(children(root, cac("TaxRepresentativeParty"))) or any_filled(
-            path(root, cac("AccountingSupplierParty"), cac("Party"), cac("PartyTaxScheme"), cbc("CompanyID"))
+        ok = bool(d.kids(root, cac("TaxRepresentativeParty"))) or any_filled(
+            d.below(
+                root, cac("AccountingSupplierParty"), cac("Party"), cac("PartyTaxScheme"), cbc("CompanyID")
+            )
         )
     if not ok:
         yield _root_hit(
@@ -176,18 +178,17 @@ def br_de_17(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-18", level="error", bts=("BT-20",))
 def br_de_18(ctx: Context) -> Iterator[Hit]:
     """BR-DE-18: Cash discount lines in payment terms (BT-20) must follow the #SKONTO# format."""
+    d = doc(ctx)
     if ctx.family == "cii":
-        terms = path(
+        terms = d.below(
             ctx.root,
             rsm("SupplyChainTradeTransaction"),
             ram("ApplicableHeaderTradeSettlement"),
             ram("SpecifiedTradePaymentTerms"),
         )
-        first_notes = [n for t in terms for n in children(t, ram("Description"))[:1]]
+        first_notes = [n for t in terms for n in d.kids(t, ram("Description"))[:1]]
     else:
-        first_notes = [
-            n for t in children(ctx.root, cac("PaymentTerms")) for n in children(t, cbc("Note"))[:1]
-        ]
+        first_notes = [n for t in d.kids(ctx.root, cac("PaymentTerms")) for n in d.kids(t, cbc("Note"))[:1]]
     bad = skonto_ok([string_value(n) for n in first_notes])
     if bad:
         shown = " | ".join(normalize(b) for b in bad)
@@ -203,13 +204,14 @@ def br_de_18(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-21", level="warning", bts=("BT-24",))
 def br_de_21(ctx: Context) -> Iterator[Hit]:
     """BR-DE-21: Specification identifier (BT-24) should be an XRechnung 3.0 identifier."""
+    d = doc(ctx)
     from einvoice.syntax import XRECHNUNG_3, XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
 
     ok_ids = (XRECHNUNG_3, XRECHNUNG_3_EXTENSION, XRECHNUNG_3_CVD)
     if ctx.family == "cii":
-        ctx_els = children(ctx.root, rsm("ExchangedDocumentContext"))
+        ctx_els = d.kids(ctx.root, rsm("ExchangedDocumentContext"))
         for c in ctx_els:
-            ids = path(c, ram("GuidelineSpecifiedDocumentContextParameter"), ram("ID"))
+            ids = d.below(c, ram("GuidelineSpecifiedDocumentContextParameter"), ram("ID"))
             if not any(string_value(i) in ok_ids for i in ids):
                 shown = ", ".join(string_value(i) for i in ids)
                 yield hit(
@@ -218,7 +220,7 @@ def br_de_21(ctx: Context) -> Iterator[Hit]:
                     f"The specification identifier (BT-24) '{shown}' is no XRechnung 3.0 identifier.",
                 )
         return
-    ids = children(ctx.root, cbc("CustomizationID"))
+    ids = d.kids(ctx.root, cbc("CustomizationID"))
     if not any(string_value(i) in ok_ids for i in ids):
         shown = ", ".join(string_value(i) for i in ids)
         yield _root_hit(
@@ -231,22 +233,23 @@ def br_de_21(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-22", level="error", bts=("BT-125",))
 def br_de_22(ctx: Context) -> Iterator[Hit]:
     """BR-DE-22: File names of attached documents (BT-125 filename) must be unique."""
+    d = doc(ctx)
     if ctx.family == "cii":
         refs = doc(ctx).all(ram("AdditionalReferencedDocument"))
         att = ram("AttachmentBinaryObject")
     else:
-        refs = children(ctx.root, cac("AdditionalDocumentReference"))
+        refs = d.kids(ctx.root, cac("AdditionalDocumentReference"))
         att = cac("Attachment")
     # A reference repeats a name when it shares one with an earlier sibling reference.
     seen: dict[object, set[str]] = {}
     dups: list[str] = []
     for r in refs:
         if ctx.family == "cii":
-            names = [n for n in (a.get("filename") for a in children(r, att)) if n is not None]
+            names = [n for n in (a.get("filename") for a in d.kids(r, att)) if n is not None]
         else:
             names = [
                 n
-                for n in (o.get("filename") for o in path(r, att, cbc("EmbeddedDocumentBinaryObject")))
+                for n in (o.get("filename") for o in d.below(r, att, cbc("EmbeddedDocumentBinaryObject")))
                 if n is not None
             ]
         prev = seen.setdefault(r.getparent(), set())
@@ -264,18 +267,19 @@ def br_de_22(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-26", level="warning", bts=("BT-3", "BG-3"))
 def br_de_26(ctx: Context) -> Iterator[Hit]:
     """BR-DE-26: A corrected invoice (BT-3 = 384) should reference the preceding invoice (BG-3)."""
+    d = doc(ctx)
     tc = ctx.invoice.type_code
     if normalize(_raw(tc)) != "384":
         return
     if ctx.family == "cii":
-        refs = path(
+        refs = d.below(
             ctx.root,
             rsm("SupplyChainTradeTransaction"),
             ram("ApplicableHeaderTradeSettlement"),
             ram("InvoiceReferencedDocument"),
         )
     else:
-        refs = path(ctx.root, cac("BillingReference"), cac("InvoiceDocumentReference"))
+        refs = d.below(ctx.root, cac("BillingReference"), cac("InvoiceDocumentReference"))
     if not refs:
         yield Hit(
             tc.path if tc else xpath_of(ctx.root),
@@ -286,12 +290,13 @@ def br_de_26(ctx: Context) -> Iterator[Hit]:
 
 def _direct_debit_parts(ctx: Context) -> tuple[bool, bool, bool]:
     """CII: whether mandate (BT-89), creditor id (BT-90) and debited account (BT-91) exist."""
+    d = doc(ctx)
     s = doc(ctx).settlement
     return (
-        bool(path(s, ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID"))),
-        bool(children(s, ram("CreditorReferenceID"))),
+        bool(d.below(s, ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID"))),
+        bool(d.kids(s, ram("CreditorReferenceID"))),
         bool(
-            path(
+            d.below(
                 s,
                 ram("SpecifiedTradeSettlementPaymentMeans"),
                 ram("PayerPartyDebtorFinancialAccount"),
@@ -304,19 +309,20 @@ def _direct_debit_parts(ctx: Context) -> tuple[bool, bool, bool]:
 @xr_rule("BR-DE-30", level="error", bts=("BG-19", "BT-90"))
 def br_de_30(ctx: Context) -> Iterator[Hit]:
     """BR-DE-30: With direct debit (BG-19) the bank assigned creditor identifier (BT-90) must be given."""
+    d = doc(ctx)
     if ctx.family == "cii":
         b89, b90, b91 = _direct_debit_parts(ctx)
         ok = ((b89 or b91) and b90) or not (b89 or b90 or b91)
     else:
         root = ctx.root
-        mandates = path(root, cac("PaymentMeans"), cac("PaymentMandate"))
+        mandates = d.below(root, cac("PaymentMeans"), cac("PaymentMandate"))
         sepa = [
             i
             for i in (
-                path(
+                d.below(
                     root, cac("AccountingSupplierParty"), cac("Party"), cac("PartyIdentification"), cbc("ID")
                 )
-                + path(root, cac("PayeeParty"), cac("PartyIdentification"), cbc("ID"))
+                + d.below(root, cac("PayeeParty"), cac("PartyIdentification"), cbc("ID"))
             )
             if i.get("schemeID") == "SEPA"
         ]
@@ -332,12 +338,13 @@ def br_de_30(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-31", level="error", bts=("BG-19", "BT-91"))
 def br_de_31(ctx: Context) -> Iterator[Hit]:
     """BR-DE-31: With direct debit (BG-19) the debited account identifier (BT-91) must be given."""
+    d = doc(ctx)
     if ctx.family == "cii":
         b89, b90, b91 = _direct_debit_parts(ctx)
         ok = ((b89 or b90) and b91) or not (b89 or b90 or b91)
     else:
-        mandates = path(ctx.root, cac("PaymentMeans"), cac("PaymentMandate"))
-        ok = not mandates or any(path(m, cac("PayerFinancialAccount"), cbc("ID")) for m in mandates)
+        mandates = d.below(ctx.root, cac("PaymentMeans"), cac("PaymentMandate"))
+        ok = not mandates or any(d.below(m, cac("PayerFinancialAccount"), cbc("ID")) for m in mandates)
     if not ok:
         yield _root_hit(
             ctx,
@@ -351,19 +358,21 @@ def br_de_31(ctx: Context) -> Iterator[Hit]:
 
 def _seller_parties(ctx: Context) -> list[El]:
     """The element whose children hold the seller's contact: UBL cac:Party, CII SellerTradeParty."""
+    d = doc(ctx)
     if ctx.family == "cii":
-        return path(doc(ctx).agreement, ram("SellerTradeParty"))
-    return path(ctx.root, cac("AccountingSupplierParty"))
+        return d.below(doc(ctx).agreement, ram("SellerTradeParty"))
+    return d.below(ctx.root, cac("AccountingSupplierParty"))
 
 
 @xr_rule("BR-DE-2", level="error", bts=("BG-6",))
 def br_de_2(ctx: Context) -> Iterator[Hit]:
     """BR-DE-2: The seller contact group (BG-6) must be given."""
+    d = doc(ctx)
     for p in _seller_parties(ctx):
         has = (
-            children(p, ram("DefinedTradeContact"))
+            d.kids(p, ram("DefinedTradeContact"))
             if ctx.family == "cii"
-            else path(p, cac("Party"), cac("Contact"))
+            else d.below(p, cac("Party"), cac("Contact"))
         )
         if not has:
             yield hit(
@@ -438,19 +447,21 @@ def br_de_11(ctx: Context) -> Iterator[Hit]:
 
 
 def _seller_contacts(ctx: Context) -> list[El]:
+    d = doc(ctx)
     if ctx.family == "cii":
-        return path(doc(ctx).agreement, ram("SellerTradeParty"), ram("DefinedTradeContact"))
-    return path(ctx.root, cac("AccountingSupplierParty"), cac("Party"), cac("Contact"))
+        return d.below(doc(ctx).agreement, ram("SellerTradeParty"), ram("DefinedTradeContact"))
+    return d.below(ctx.root, cac("AccountingSupplierParty"), cac("Party"), cac("Contact"))
 
 
 @xr_rule("BR-DE-5", level="error", bts=("BT-41",))
 def br_de_5(ctx: Context) -> Iterator[Hit]:
     """BR-DE-5: Seller contact point (BT-41) must be given."""
+    d = doc(ctx)
     for c in _seller_contacts(ctx):
         if ctx.family == "cii":
-            ok = any_filled(children(c, ram("PersonName")) + children(c, ram("DepartmentName")))
+            ok = any_filled(d.kids(c, ram("PersonName")) + d.kids(c, ram("DepartmentName")))
         else:
-            ok = any_filled(children(c, cbc("Name")))
+            ok = any_filled(d.kids(c, cbc("Name")))
         if not ok:
             yield hit(
                 c,
@@ -533,13 +544,18 @@ def br_de_14(ctx: Context) -> Iterator[Hit]:
 
 def _payment_means(ctx: Context, codes: frozenset[str]) -> list[El]:
     """The payment means elements whose normalised type code (BT-81) is one of ``codes``."""
-    if ctx.family == "cii":
-        pms = path(doc(ctx).settlement, ram("SpecifiedTradeSettlementPaymentMeans"))
-        code = ram("TypeCode")
-    else:
-        pms = children(ctx.root, cac("PaymentMeans"))
-        code = cbc("PaymentMeansCode")
-    return [p for p in pms if normalize(string_value(child(p, code))) in codes]
+    coded: list[tuple[El, str]] | None = ctx.cache.get("xr.payment_means")
+    if coded is None:
+        d = doc(ctx)
+        if ctx.family == "cii":
+            pms = d.below(d.settlement, ram("SpecifiedTradeSettlementPaymentMeans"))
+            code = ram("TypeCode")
+        else:
+            pms = d.kids(ctx.root, cac("PaymentMeans"))
+            code = cbc("PaymentMeansCode")
+        coded = [(p, normalize(string_value(d.kid(p, code)))) for p in pms]
+        ctx.cache["xr.payment_means"] = coded
+    return [p for p, c in coded if c in codes]
 
 
 _TRANSFER = frozenset({"30", "58"})
@@ -549,29 +565,31 @@ _DEBIT = frozenset({"59"})
 
 def _cii_direct_debit(ctx: Context, pm: El) -> bool:
     """CII: BG-19 exists for this payment means (mandate, creditor id, or its debited account)."""
+    d = doc(ctx)
     s = doc(ctx).settlement
     return bool(
-        path(s, ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID"))
-        or children(s, ram("CreditorReferenceID"))
-        or path(pm, ram("PayerPartyDebtorFinancialAccount"), ram("IBANID"))
+        d.below(s, ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID"))
+        or d.kids(s, ram("CreditorReferenceID"))
+        or d.below(pm, ram("PayerPartyDebtorFinancialAccount"), ram("IBANID"))
     )
 
 
-def _code_of(pm: El, cii: bool) -> str:
-    return normalize(string_value(child(pm, ram("TypeCode") if cii else cbc("PaymentMeansCode"))))
+def _code_of(d: Doc, pm: El, cii: bool) -> str:
+    return normalize(string_value(d.kid(pm, ram("TypeCode") if cii else cbc("PaymentMeansCode"))))
 
 
 @xr_rule("BR-DE-19", level="warning", bts=("BT-84",))
 def br_de_19(ctx: Context) -> Iterator[Hit]:
     """BR-DE-19: With SEPA credit transfer (BT-81 = 58) the payment account (BT-84) should be a valid IBAN."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _TRANSFER):
-        if _code_of(pm, cii) != "58":
+        if _code_of(d, pm, cii) != "58":
             continue
         acc = (
-            path(pm, ram("PayeePartyCreditorFinancialAccount"), ram("IBANID"))
+            d.below(pm, ram("PayeePartyCreditorFinancialAccount"), ram("IBANID"))
             if cii
-            else path(pm, cac("PayeeFinancialAccount"), cbc("ID"))
+            else d.below(pm, cac("PayeeFinancialAccount"), cbc("ID"))
         )
         raw = "".join(string_value(a) for a in acc)
         if not iban_ok(raw):
@@ -586,12 +604,13 @@ def br_de_19(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-20", level="warning", bts=("BT-91",))
 def br_de_20(ctx: Context) -> Iterator[Hit]:
     """BR-DE-20: With SEPA direct debit (BT-81 = 59) the debited account (BT-91) should be a valid IBAN."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _DEBIT):
         acc = (
-            path(pm, ram("PayerPartyDebtorFinancialAccount"), ram("IBANID"))
+            d.below(pm, ram("PayerPartyDebtorFinancialAccount"), ram("IBANID"))
             if cii
-            else path(pm, cac("PaymentMandate"), cac("PayerFinancialAccount"), cbc("ID"))
+            else d.below(pm, cac("PaymentMandate"), cac("PayerFinancialAccount"), cbc("ID"))
         )
         raw = "".join(string_value(a) for a in acc)
         if not iban_ok(raw):
@@ -607,35 +626,35 @@ def br_de_20(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-23-a", level="error", bts=("BT-81", "BG-17"))
 def br_de_23_a(ctx: Context) -> Iterator[Hit]:
     """BR-DE-23-a: Credit transfer (BT-81 = 30, 58) requires the credit transfer group (BG-17)."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _TRANSFER):
-        if not children(
-            pm, ram("PayeePartyCreditorFinancialAccount") if cii else cac("PayeeFinancialAccount")
-        ):
+        if not d.kids(pm, ram("PayeePartyCreditorFinancialAccount") if cii else cac("PayeeFinancialAccount")):
             yield hit(
                 pm,
-                f"Überweisung (Code '{_code_of(pm, cii)}') ohne Überweisungsangaben (BG-17).",
-                f"Credit transfer (code '{_code_of(pm, cii)}') without credit transfer details (BG-17).",
+                f"Überweisung (Code '{_code_of(d, pm, cii)}') ohne Überweisungsangaben (BG-17).",
+                f"Credit transfer (code '{_code_of(d, pm, cii)}') without credit transfer details (BG-17).",
             )
 
 
 @xr_rule("BR-DE-23-b", level="error", bts=("BT-81", "BG-18", "BG-19"))
 def br_de_23_b(ctx: Context) -> Iterator[Hit]:
     """BR-DE-23-b: Credit transfer (BT-81 = 30, 58) excludes card (BG-18) and direct debit (BG-19) data."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _TRANSFER):
         if cii:
-            bad = bool(children(pm, ram("ApplicableTradeSettlementFinancialCard"))) or _cii_direct_debit(
+            bad = bool(d.kids(pm, ram("ApplicableTradeSettlementFinancialCard"))) or _cii_direct_debit(
                 ctx, pm
             )
         else:
-            bad = bool(children(pm, cac("CardAccount")) or children(pm, cac("PaymentMandate")))
+            bad = bool(d.kids(pm, cac("CardAccount")) or d.kids(pm, cac("PaymentMandate")))
         if bad:
             yield hit(
                 pm,
-                f"Überweisung (Code '{_code_of(pm, cii)}') mit Karten- (BG-18) oder "
+                f"Überweisung (Code '{_code_of(d, pm, cii)}') mit Karten- (BG-18) oder "
                 "Lastschriftangaben (BG-19).",
-                f"Credit transfer (code '{_code_of(pm, cii)}') with card (BG-18) or direct "
+                f"Credit transfer (code '{_code_of(d, pm, cii)}') with card (BG-18) or direct "
                 "debit (BG-19) data.",
             )
 
@@ -643,31 +662,33 @@ def br_de_23_b(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-24-a", level="error", bts=("BT-81", "BG-18"))
 def br_de_24_a(ctx: Context) -> Iterator[Hit]:
     """BR-DE-24-a: Card payment (BT-81 = 48, 54, 55) requires payment card information (BG-18)."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _CARD):
-        if not children(pm, ram("ApplicableTradeSettlementFinancialCard") if cii else cac("CardAccount")):
+        if not d.kids(pm, ram("ApplicableTradeSettlementFinancialCard") if cii else cac("CardAccount")):
             yield hit(
                 pm,
-                f"Kartenzahlung (Code '{_code_of(pm, cii)}') ohne Kartenangaben (BG-18).",
-                f"Card payment (code '{_code_of(pm, cii)}') without payment card information (BG-18).",
+                f"Kartenzahlung (Code '{_code_of(d, pm, cii)}') ohne Kartenangaben (BG-18).",
+                f"Card payment (code '{_code_of(d, pm, cii)}') without payment card information (BG-18).",
             )
 
 
 @xr_rule("BR-DE-24-b", level="error", bts=("BT-81", "BG-17", "BG-19"))
 def br_de_24_b(ctx: Context) -> Iterator[Hit]:
     """BR-DE-24-b: Card payment (BT-81 = 48, 54, 55) excludes BG-17 and BG-19."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _CARD):
         if cii:
-            bad = bool(children(pm, ram("PayeePartyCreditorFinancialAccount"))) or _cii_direct_debit(ctx, pm)
+            bad = bool(d.kids(pm, ram("PayeePartyCreditorFinancialAccount"))) or _cii_direct_debit(ctx, pm)
         else:
-            bad = bool(children(pm, cac("PayeeFinancialAccount")) or children(pm, cac("PaymentMandate")))
+            bad = bool(d.kids(pm, cac("PayeeFinancialAccount")) or d.kids(pm, cac("PaymentMandate")))
         if bad:
             yield hit(
                 pm,
-                f"Kartenzahlung (Code '{_code_of(pm, cii)}') mit Überweisungs- (BG-17) oder "
+                f"Kartenzahlung (Code '{_code_of(d, pm, cii)}') mit Überweisungs- (BG-17) oder "
                 "Lastschriftangaben (BG-19).",
-                f"Card payment (code '{_code_of(pm, cii)}') with credit transfer (BG-17) or "
+                f"Card payment (code '{_code_of(d, pm, cii)}') with credit transfer (BG-17) or "
                 "direct debit (BG-19) data.",
             )
 
@@ -675,9 +696,10 @@ def br_de_24_b(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-25-a", level="error", bts=("BT-81", "BG-19"))
 def br_de_25_a(ctx: Context) -> Iterator[Hit]:
     """BR-DE-25-a: Direct debit (BT-81 = 59) requires the direct debit group (BG-19)."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _DEBIT):
-        ok = _cii_direct_debit(ctx, pm) if cii else bool(children(pm, cac("PaymentMandate")))
+        ok = _cii_direct_debit(ctx, pm) if cii else bool(d.kids(pm, cac("PaymentMandate")))
         if not ok:
             yield hit(
                 pm,
@@ -689,11 +711,12 @@ def br_de_25_a(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-25-b", level="error", bts=("BT-81", "BG-17", "BG-18"))
 def br_de_25_b(ctx: Context) -> Iterator[Hit]:
     """BR-DE-25-b: Direct debit (BT-81 = 59) excludes credit transfer (BG-17) and card (BG-18) data."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for pm in _payment_means(ctx, _DEBIT):
         if cii:
             bad = any(
-                children(pm, ram(t))
+                d.kids(pm, ram(t))
                 for t in (
                     "PayeePartyCreditorFinancialAccount",
                     "PayeeSpecifiedCreditorFinancialInstitution",
@@ -702,7 +725,7 @@ def br_de_25_b(ctx: Context) -> Iterator[Hit]:
                 )
             )
         else:
-            bad = bool(children(pm, cac("PayeeFinancialAccount")) or children(pm, cac("CardAccount")))
+            bad = bool(d.kids(pm, cac("PayeeFinancialAccount")) or d.kids(pm, cac("CardAccount")))
         if bad:
             yield hit(
                 pm,

@@ -9,17 +9,15 @@ from collections.abc import Iterator
 
 from einvoice.rules._xr_helpers import (
     UNTDID_7143_CVD,
+    Doc,
     El,
     any_filled,
     cac,
     cbc,
-    child,
-    children,
     doc,
     hit,
     in_padded_list,
     normalize,
-    path,
     ram,
     rsm,
     string_value,
@@ -38,56 +36,60 @@ def _cvd(ctx: Context) -> bool:
 
 def _items(ctx: Context) -> list[El]:
     """The item of every invoice line (UBL cac:Item, CII SpecifiedTradeProduct)."""
+    d = doc(ctx)
     if ctx.family == "cii":
-        return path(
+        return d.below(
             ctx.root,
             rsm("SupplyChainTradeTransaction"),
             ram("IncludedSupplyChainTradeLineItem"),
             ram("SpecifiedTradeProduct"),
         )
-    return path(ctx.root, cac("InvoiceLine"), cac("Item")) + path(
+    return d.below(ctx.root, cac("InvoiceLine"), cac("Item")) + d.below(
         ctx.root, cac("CreditNoteLine"), cac("Item")
     )
 
 
-def _class_codes(item: El, cii: bool) -> list[El]:
+def _class_codes(d: Doc, item: El, cii: bool) -> list[El]:
     if cii:
-        return path(item, ram("DesignatedProductClassification"), ram("ClassCode"))
-    return path(item, cac("CommodityClassification"), cbc("ItemClassificationCode"))
+        return d.below(item, ram("DesignatedProductClassification"), ram("ClassCode"))
+    return d.below(item, cac("CommodityClassification"), cbc("ItemClassificationCode"))
 
 
-def _attributes(item: El, cii: bool) -> list[tuple[El, str, El | None]]:
+def _attributes(d: Doc, item: El, cii: bool) -> list[tuple[El, str, El | None]]:
     """(attribute element, its name as written, its value element) of every item attribute."""
     if cii:
         return [
-            (a, string_value(child(a, ram("Description"))), child(a, ram("Value")))
-            for a in children(item, ram("ApplicableProductCharacteristic"))
+            (a, string_value(d.kid(a, ram("Description"))), d.kid(a, ram("Value")))
+            for a in d.kids(item, ram("ApplicableProductCharacteristic"))
         ]
     return [
-        (a, string_value(child(a, cbc("Name"))), child(a, cbc("Value")))
-        for a in children(item, cac("AdditionalItemProperty"))
+        (a, string_value(d.kid(a, cbc("Name"))), d.kid(a, cbc("Value")))
+        for a in d.kids(item, cac("AdditionalItemProperty"))
     ]
 
 
-def _has_name(a: El, cii: bool, name: str) -> bool:
+def _has_name(d: Doc, a: El, cii: bool, name: str) -> bool:
     """``[Name = 'cva']``: some name element of the attribute is exactly ``name``."""
-    return any(string_value(n) == name for n in children(a, ram("Description") if cii else cbc("Name")))
+    return any(string_value(n) == name for n in d.kids(a, ram("Description") if cii else cbc("Name")))
 
 
 @xr_rule("BR-DE-CVD-01", level="error", layer="cvd", bts=("BT-12",))
 def br_de_cvd_01(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-01: A CVD invoice must give the contract reference (BT-12)."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     if ctx.family == "cii":
-        for agr in path(ctx.root, rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeAgreement")):
-            if not any_filled(path(agr, ram("ContractReferencedDocument"), ram("IssuerAssignedID"))):
+        for agr in d.below(
+            ctx.root, rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeAgreement")
+        ):
+            if not any_filled(d.below(agr, ram("ContractReferencedDocument"), ram("IssuerAssignedID"))):
                 yield hit(
                     agr,
                     "Die Vertragsreferenz (BT-12) fehlt (CVD-Rechnung).",
                     "The contract reference (BT-12) is missing (CVD invoice).",
                 )
-    elif not any_filled(path(ctx.root, cac("ContractDocumentReference"), cbc("ID"))):
+    elif not any_filled(d.below(ctx.root, cac("ContractDocumentReference"), cbc("ID"))):
         yield hit(
             ctx.root,
             "Die Vertragsreferenz (BT-12) fehlt (CVD-Rechnung).",
@@ -98,14 +100,17 @@ def br_de_cvd_01(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-CVD-02", level="error", layer="cvd", bts=("BT-17",))
 def br_de_cvd_02(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-02: A CVD invoice must give the tender or lot reference (BT-17)."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     if ctx.family == "cii":
-        for agr in path(ctx.root, rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeAgreement")):
+        for agr in d.below(
+            ctx.root, rsm("SupplyChainTradeTransaction"), ram("ApplicableHeaderTradeAgreement")
+        ):
             ok = any(
-                normalize(string_value(child(r, ram("TypeCode")))) == "50"
-                and normalize(string_value(child(r, ram("IssuerAssignedID"))))
-                for r in children(agr, ram("AdditionalReferencedDocument"))
+                normalize(string_value(d.kid(r, ram("TypeCode")))) == "50"
+                and normalize(string_value(d.kid(r, ram("IssuerAssignedID"))))
+                for r in d.kids(agr, ram("AdditionalReferencedDocument"))
             )
             if not ok:
                 yield hit(
@@ -113,7 +118,7 @@ def br_de_cvd_02(ctx: Context) -> Iterator[Hit]:
                     "Die Vergabe- oder Losreferenz (BT-17) fehlt (CVD-Rechnung).",
                     "The tender or lot reference (BT-17) is missing (CVD invoice).",
                 )
-    elif not any_filled(path(ctx.root, cac("OriginatorDocumentReference"), cbc("ID"))):
+    elif not any_filled(d.below(ctx.root, cac("OriginatorDocumentReference"), cbc("ID"))):
         yield hit(
             ctx.root,
             "Die Vergabe- oder Losreferenz (BT-17) fehlt (CVD-Rechnung).",
@@ -128,16 +133,17 @@ def _is_cvd_code(c: El) -> bool:
 @xr_rule("BR-DE-CVD-03", level="error", layer="cvd", bts=("BT-158", "BT-160"))
 def br_de_cvd_03(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-03: At least one line classifies the vehicle (scheme 'CVD') and has the attribute 'cva'."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     cii = ctx.family == "cii"
     ok = any(
-        any(_is_cvd_code(c) for c in _class_codes(item, cii))
-        and any(_has_name(a, cii, "cva") for a, _, _ in _attributes(item, cii))
+        any(_is_cvd_code(c) for c in _class_codes(d, item, cii))
+        and any(_has_name(d, a, cii, "cva") for a, _, _ in _attributes(d, item, cii))
         for item in _items(ctx)
     )
     if not ok:
-        where = child(ctx.root, rsm("SupplyChainTradeTransaction")) if cii else ctx.root
+        where = d.kid(ctx.root, rsm("SupplyChainTradeTransaction")) if cii else ctx.root
         yield Hit(
             xpath_of(where if where is not None else ctx.root),
             "Keine Position enthält eine Fahrzeugklassifikation (Schema 'CVD', BT-158) zusammen mit "
@@ -150,11 +156,12 @@ def br_de_cvd_03(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-CVD-04", level="error", layer="cvd", bts=("BT-158",))
 def br_de_cvd_04(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-04: A classification with scheme 'CVD' (BT-158) names a vehicle category M1 … N3."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     cii = ctx.family == "cii"
     for item in _items(ctx):
-        for c in _class_codes(item, cii):
+        for c in _class_codes(d, item, cii):
             if normalize(c.get("listID")) == "CVD" and normalize(string_value(c)) not in _VEHICLE_CATEGORIES:
                 yield hit(
                     c,
@@ -167,11 +174,12 @@ def br_de_cvd_04(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-TMP-CVD-01", level="error", layer="cvd", bts=("BT-158",))
 def br_tmp_cvd_01(ctx: Context) -> Iterator[Hit]:
     """BR-TMP-CVD-01: The scheme of an item classification (BT-158) is from UNTDID 7143 (or 'CVD')."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     cii = ctx.family == "cii"
     for item in _items(ctx):
-        for c in _class_codes(item, cii):
+        for c in _class_codes(d, item, cii):
             scheme = c.get("listID")
             if not in_padded_list(scheme, UNTDID_7143_CVD):
                 yield hit(
@@ -184,14 +192,15 @@ def br_tmp_cvd_01(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-CVD-05", level="error", layer="cvd", bts=("BT-161",))
 def br_de_cvd_05(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-05: The value of the attribute 'cva' (BT-161) is clean, zero-emission or other."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     cii = ctx.family == "cii"
     for item in _items(ctx):
-        for a, _, _ in _attributes(item, cii):
-            if not _has_name(a, cii, "cva"):
+        for a, _, _ in _attributes(d, item, cii):
+            if not _has_name(d, a, cii, "cva"):
                 continue
-            value = normalize(string_value(child(a, ram("Value") if cii else cbc("Value"))))
+            value = normalize(string_value(d.kid(a, ram("Value") if cii else cbc("Value"))))
             if value not in _CVA_CODES:
                 yield hit(
                     a,
@@ -205,13 +214,14 @@ def br_de_cvd_05(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-CVD-06-a", level="error", layer="cvd", bts=("BT-158", "BT-160"))
 def br_de_cvd_06_a(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-06-a: A line classified with scheme 'CVD' has exactly one attribute 'cva'."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     cii = ctx.family == "cii"
     for item in _items(ctx):
-        if not any(_is_cvd_code(c) for c in _class_codes(item, cii)):
+        if not any(_is_cvd_code(c) for c in _class_codes(d, item, cii)):
             continue
-        n = sum(1 for a, _, _ in _attributes(item, cii) if _has_name(a, cii, "cva"))
+        n = sum(1 for a, _, _ in _attributes(d, item, cii) if _has_name(d, a, cii, "cva"))
         if n != 1:
             yield hit(
                 item,
@@ -223,13 +233,14 @@ def br_de_cvd_06_a(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-CVD-06-b", level="error", layer="cvd", bts=("BT-158", "BT-160"))
 def br_de_cvd_06_b(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-06-b: A line with the attribute 'cva' has exactly one classification with scheme 'CVD'."""
+    d = doc(ctx)
     if not _cvd(ctx):
         return
     cii = ctx.family == "cii"
     for item in _items(ctx):
-        if not any(_has_name(a, cii, "cva") for a, _, _ in _attributes(item, cii)):
+        if not any(_has_name(d, a, cii, "cva") for a, _, _ in _attributes(d, item, cii)):
             continue
-        n = sum(1 for c in _class_codes(item, cii) if _is_cvd_code(c))
+        n = sum(1 for c in _class_codes(d, item, cii) if _is_cvd_code(c))
         if n != 1:
             yield hit(
                 item,

@@ -18,8 +18,6 @@ from einvoice.rules._xr_helpers import (
     El,
     cac,
     cbc,
-    child,
-    children,
     doc,
     el_decimal,
     filled,
@@ -69,10 +67,10 @@ def br_dex_01(ctx: Context) -> Iterator[Hit]:
             )
 
 
-def _sum_lines(parent: El, tag: str) -> Decimal | None:
+def _sum_lines(d: Doc, parent: El, tag: str) -> Decimal | None:
     total = Decimal(0)
-    for s in children(parent, tag):
-        v = el_decimal(child(s, cbc("LineExtensionAmount")))
+    for s in d.kids(parent, tag):
+        v = el_decimal(d.kid(s, cbc("LineExtensionAmount")))
         if v is None:
             continue
         total += v
@@ -86,11 +84,11 @@ def br_dex_02(ctx: Context) -> Iterator[Hit]:
     if d is None or ctx.root.tag != UBL_INVOICE_ROOT:
         return
     sub = cac("SubInvoiceLine")
-    parents = [ln for ln in children(ctx.root, cac("InvoiceLine")) if child(ln, sub) is not None]
-    parents += [s for s in d.all(sub) if child(s, sub) is not None]
+    parents = [ln for ln in d.kids(ctx.root, cac("InvoiceLine")) if d.kid(ln, sub) is not None]
+    parents += [s for s in d.all(sub) if d.kid(s, sub) is not None]
     for p in parents:
-        own = el_decimal(child(p, cbc("LineExtensionAmount")))
-        total = _sum_lines(p, sub)
+        own = el_decimal(d.kid(p, cbc("LineExtensionAmount")))
+        total = _sum_lines(d, p, sub)
         if own is None or own != total:
             yield hit(
                 p,
@@ -107,8 +105,8 @@ def br_dex_03(ctx: Context) -> Iterator[Hit]:
     if d is None or ctx.root.tag != UBL_INVOICE_ROOT:
         return
     for s in d.all(cac("SubInvoiceLine")):
-        for item in children(s, cac("Item")):
-            n = len(children(item, cac("ClassifiedTaxCategory")))
+        for item in d.kids(s, cac("Item")):
+            n = len(d.kids(item, cac("ClassifiedTaxCategory")))
             if n != 1:
                 yield hit(
                     item,
@@ -218,8 +216,8 @@ def _parent_tag(el: El | None) -> str:
     return p.tag if p is not None and isinstance(p.tag, str) else ""
 
 
-def _opt_amount(total: El, local: str) -> Decimal | None:
-    e = child(total, cbc(local))
+def _opt_amount(d: Doc, total: El, local: str) -> Decimal | None:
+    e = d.kid(total, cbc(local))
     return Decimal(0) if e is None else el_decimal(e)
 
 
@@ -233,14 +231,14 @@ def br_dex_09(ctx: Context) -> Iterator[Hit]:
         return
     for t in d.all(cac("LegalMonetaryTotal")):
         parent = t.getparent()
-        paid = [p for pp in children(parent, cac("PrepaidPayment")) for p in children(pp, cbc("PaidAmount"))]
+        paid = [p for pp in d.kids(parent, cac("PrepaidPayment")) for p in d.kids(pp, cbc("PaidAmount"))]
         third = Decimal(0)
         if any(filled(p) for p in paid):
             third = sum((v for v in (el_decimal(p) for p in paid) if v is not None), Decimal(0))
-        payable = el_decimal(child(t, cbc("PayableAmount")))
-        incl = el_decimal(child(t, cbc("TaxInclusiveAmount")))
-        rounding = _opt_amount(t, "PayableRoundingAmount")
-        prepaid = _opt_amount(t, "PrepaidAmount")
+        payable = el_decimal(d.kid(t, cbc("PayableAmount")))
+        incl = el_decimal(d.kid(t, cbc("TaxInclusiveAmount")))
+        rounding = _opt_amount(d, t, "PayableRoundingAmount")
+        prepaid = _opt_amount(d, t, "PrepaidAmount")
         ok = False
         if None not in (payable, incl, rounding, prepaid):
             assert payable is not None and incl is not None and rounding is not None and prepaid is not None
@@ -263,12 +261,13 @@ def _prepaid(ctx: Context) -> list[El]:
     d = _ext(ctx)
     if d is None or ctx.root.tag != UBL_INVOICE_ROOT:
         return []
-    return children(ctx.root, cac("PrepaidPayment"))
+    return d.kids(ctx.root, cac("PrepaidPayment"))
 
 
 def _required(ctx: Context, local: str, bt: str, de: str, en: str) -> Iterator[Hit]:
+    d = doc(ctx)
     for p in _prepaid(ctx):
-        if not any(filled(e) for e in children(p, cbc(local))):
+        if not any(filled(e) for e in d.kids(p, cbc(local))):
             yield hit(
                 p,
                 f"Bei einer Zahlung Dritter (BG-DEX-09) fehlt {de} ({bt}).",
@@ -297,8 +296,9 @@ def br_dex_12(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DEX-13", level="error", bts=("BT-DEX-002",), syntaxes=("ubl",))
 def br_dex_13(ctx: Context) -> Iterator[Hit]:
     """BR-DEX-13: A third party payment amount (BT-DEX-002) has at most two decimals."""
+    d = doc(ctx)
     for p in _prepaid(ctx):
-        amount = child(p, cbc("PaidAmount"))
+        amount = d.kid(p, cbc("PaidAmount"))
         text = string_value(amount)
         frac = text.split(".", 1)[1] if "." in text else ""
         if len(frac) > 2:
@@ -312,12 +312,13 @@ def br_dex_13(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DEX-14", level="error", bts=("BT-DEX-002", "BT-5"), syntaxes=("ubl",))
 def br_dex_14(ctx: Context) -> Iterator[Hit]:
     """BR-DEX-14: A third party payment amount (BT-DEX-002) is in the invoice currency (BT-5)."""
+    d = doc(ctx)
     prepaid = _prepaid(ctx)
     if not prepaid:
         return
-    currencies = {string_value(c) for c in children(ctx.root, cbc("DocumentCurrencyCode"))}
+    currencies = {string_value(c) for c in d.kids(ctx.root, cbc("DocumentCurrencyCode"))}
     for p in prepaid:
-        ids = [a.get("currencyID") for a in children(p, cbc("PaidAmount"))]
+        ids = [a.get("currencyID") for a in d.kids(p, cbc("PaidAmount"))]
         if not any(i is not None and i in currencies for i in ids):
             shown = ", ".join(str(i) for i in ids)
             yield hit(
@@ -333,9 +334,9 @@ def br_dex_15(ctx: Context) -> Iterator[Hit]:
     d = _ext(ctx)
     if d is None or not d.all(ram("ParentLineID")):
         return
-    tx = child(ctx.root, rsm("SupplyChainTradeTransaction"))
-    for line in children(tx, ram("IncludedSupplyChainTradeLineItem")):
-        for ad in children(line, ram("AssociatedDocumentLineDocument")):
+    tx = d.kid(ctx.root, rsm("SupplyChainTradeTransaction"))
+    for line in d.kids(tx, ram("IncludedSupplyChainTradeLineItem")):
+        for ad in d.kids(line, ram("AssociatedDocumentLineDocument")):
             yield hit(
                 ad,
                 "Die CII-Datei nutzt Unterpositionen (ParentLineID); XRechnung unterstützt das nicht.",

@@ -9,12 +9,8 @@ from einvoice.rules._xr_helpers import (
     El,
     cac,
     cbc,
-    child,
-    children,
     doc,
-    first,
     hit,
-    path,
     ram,
     rsm,
     string_value,
@@ -26,21 +22,22 @@ from einvoice.rules.registry import Context, Hit
 @xr_rule("BR-TMP-2", level="warning", bts=("BT-124",))
 def br_tmp_2(ctx: Context) -> Iterator[Hit]:
     """BR-TMP-2: External document location (BT-124) should be an absolute URL with a scheme."""
+    d = doc(ctx)
     if ctx.family == "cii":
         refs = [
             r
-            for r in path(doc(ctx).agreement, ram("AdditionalReferencedDocument"))
-            if any(string_value(t) == "916" for t in children(r, ram("TypeCode")))
+            for r in d.below(doc(ctx).agreement, ram("AdditionalReferencedDocument"))
+            if any(string_value(t) == "916" for t in d.kids(r, ram("TypeCode")))
         ]
         for r in refs:
-            uris = children(r, ram("URIID"))
+            uris = d.kids(r, ram("URIID"))
             if uris and not URL_SCHEME.match(string_value(uris[0])):
                 yield _bad_url(uris[0], string_value(uris[0]))
         return
-    for ext in path(
+    for ext in d.below(
         ctx.root, cac("AdditionalDocumentReference"), cac("Attachment"), cac("ExternalReference")
     ):
-        uri = child(ext, cbc("URI"))
+        uri = d.kid(ext, cbc("URI"))
         value = string_value(uri)
         if not URL_SCHEME.match(value):
             yield _bad_url(uri if uri is not None else ext, value)
@@ -57,11 +54,12 @@ def _bad_url(el: El, value: str) -> Hit:
 @xr_rule("BR-TMP-3", level="error", bts=("BT-149", "BT-150"), syntaxes=("cii",))
 def br_tmp_3(ctx: Context) -> Iterator[Hit]:
     """BR-TMP-3: Gross and net price base quantities (BT-149, BT-150) must agree when both are given."""
-    tx = child(ctx.root, rsm("SupplyChainTradeTransaction"))
-    for line in children(tx, ram("IncludedSupplyChainTradeLineItem")):
-        agr = child(line, ram("SpecifiedLineTradeAgreement"))
-        g = path(agr, ram("GrossPriceProductTradePrice"), ram("BasisQuantity"))
-        n = path(agr, ram("NetPriceProductTradePrice"), ram("BasisQuantity"))
+    d = doc(ctx)
+    tx = d.kid(ctx.root, rsm("SupplyChainTradeTransaction"))
+    for line in d.kids(tx, ram("IncludedSupplyChainTradeLineItem")):
+        agr = d.kid(line, ram("SpecifiedLineTradeAgreement"))
+        g = d.below(agr, ram("GrossPriceProductTradePrice"), ram("BasisQuantity"))
+        n = d.below(agr, ram("NetPriceProductTradePrice"), ram("BasisQuantity"))
         if not (g and n):
             continue
         # '=' between two nodes compares their text: '1' and '1.0' differ, as in the original.
@@ -83,28 +81,29 @@ def br_tmp_3(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-TMP-32", level="information", bts=("BT-72", "BG-14", "BG-26"))
 def br_de_tmp_32(ctx: Context) -> Iterator[Hit]:
     """BR-DE-TMP-32: Delivery date (BT-72), invoicing period (BG-14) or line periods (BG-26)."""
+    d = doc(ctx)
     root = ctx.root
     if ctx.family == "cii":
-        for tx in children(root, rsm("SupplyChainTradeTransaction")):
-            if path(
+        for tx in d.kids(root, rsm("SupplyChainTradeTransaction")):
+            if d.below(
                 tx,
                 ram("ApplicableHeaderTradeDelivery"),
                 ram("ActualDeliverySupplyChainEvent"),
                 ram("OccurrenceDateTime"),
-            ) or path(tx, ram("ApplicableHeaderTradeSettlement"), ram("BillingSpecifiedPeriod")):
+            ) or d.below(tx, ram("ApplicableHeaderTradeSettlement"), ram("BillingSpecifiedPeriod")):
                 continue
-            lines = children(tx, ram("IncludedSupplyChainTradeLineItem"))
+            lines = d.kids(tx, ram("IncludedSupplyChainTradeLineItem"))
             if all(
-                first(ln, ram("SpecifiedLineTradeSettlement"), ram("BillingSpecifiedPeriod")) is not None
+                d.first(ln, ram("SpecifiedLineTradeSettlement"), ram("BillingSpecifiedPeriod")) is not None
                 for ln in lines
             ):
                 continue
             yield _no_period(tx)
         return
-    if path(root, cac("Delivery"), cbc("ActualDeliveryDate")) or children(root, cac("InvoicePeriod")):
+    if d.below(root, cac("Delivery"), cbc("ActualDeliveryDate")) or d.kids(root, cac("InvoicePeriod")):
         return
-    lines = children(root, cac("InvoiceLine")) + children(root, cac("CreditNoteLine"))
-    if all(child(ln, cac("InvoicePeriod")) is not None for ln in lines):
+    lines = d.kids(root, cac("InvoiceLine")) + d.kids(root, cac("CreditNoteLine"))
+    if all(d.kid(ln, cac("InvoicePeriod")) is not None for ln in lines):
         return
     yield _no_period(root)
 

@@ -19,15 +19,11 @@ from einvoice.rules._xr_helpers import (
     El,
     cac,
     cbc,
-    child,
-    children,
     doc,
     el_decimal,
-    first,
     fmt,
     hit,
     normalize,
-    path,
     ram,
     round2,
     rsm,
@@ -54,13 +50,14 @@ def _p(
 @_p("PEPPOL-EN16931-R001", "error", ("BT-23",))
 def peppol_r001(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R001: The business process (BT-23) must be given."""
+    d = doc(ctx)
     if ctx.family == "cii":
-        for c in children(ctx.root, rsm("ExchangedDocumentContext")):
-            if not path(c, ram("BusinessProcessSpecifiedDocumentContextParameter"), ram("ID")):
+        for c in d.kids(ctx.root, rsm("ExchangedDocumentContext")):
+            if not d.below(c, ram("BusinessProcessSpecifiedDocumentContextParameter"), ram("ID")):
                 yield hit(
                     c, "Der Geschäftsprozess (BT-23) fehlt.", "The business process (BT-23) is missing."
                 )
-    elif child(ctx.root, cbc("ProfileID")) is None:
+    elif d.kid(ctx.root, cbc("ProfileID")) is None:
         yield hit(ctx.root, "Der Geschäftsprozess (BT-23) fehlt.", "The business process (BT-23) is missing.")
 
 
@@ -81,16 +78,16 @@ def peppol_r005(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         for s in d.all(ram("ApplicableHeaderTradeSettlement")):
-            tax = child(s, ram("TaxCurrencyCode"))
+            tax = d.kid(s, ram("TaxCurrencyCode"))
             if tax is None:
                 continue
-            inv = child(s, ram("InvoiceCurrencyCode"))
+            inv = d.kid(s, ram("InvoiceCurrencyCode"))
             if normalize(_join_text(tax)) == normalize(_join_text(inv)):
                 yield _same_currency(tax)
         return
     for tax in d.all(cbc("TaxCurrencyCode")):
         parent = tax.getparent()
-        inv = child(parent, cbc("DocumentCurrencyCode"))
+        inv = d.kid(parent, cbc("DocumentCurrencyCode"))
         if normalize(_join_text(tax)) == normalize(_join_text(inv)):
             yield _same_currency(tax)
 
@@ -104,17 +101,17 @@ def _same_currency(el: El) -> Hit:
     )
 
 
-def _tax_totals_ubl(root: El) -> tuple[list[El], list[El]]:
+def _tax_totals_ubl(d: Doc, root: El) -> tuple[list[El], list[El]]:
     """UBL cac:TaxTotal elements with and without tax subtotals."""
     with_sub: list[El] = []
     without: list[El] = []
-    for t in children(root, cac("TaxTotal")):
-        (with_sub if child(t, cac("TaxSubtotal")) is not None else without).append(t)
+    for t in d.kids(root, cac("TaxTotal")):
+        (with_sub if d.kid(t, cac("TaxSubtotal")) is not None else without).append(t)
     return with_sub, without
 
 
-def _cii_tax_amounts(s: El) -> list[El]:
-    return path(s, ram("SpecifiedTradeSettlementHeaderMonetarySummation"), ram("TaxTotalAmount"))
+def _cii_tax_amounts(d: Doc, s: El) -> list[El]:
+    return d.below(s, ram("SpecifiedTradeSettlementHeaderMonetarySummation"), ram("TaxTotalAmount"))
 
 
 def _doc_currencies(d: Doc) -> list[str]:
@@ -128,7 +125,7 @@ def peppol_r053(ctx: Context) -> Iterator[Hit]:
     if d.cii:
         cur = _doc_currencies(d)
         for s in d.all(ram("ApplicableHeaderTradeSettlement")):
-            n = sum(1 for a in _cii_tax_amounts(s) if a.get("currencyID") in cur)
+            n = sum(1 for a in _cii_tax_amounts(d, s) if a.get("currencyID") in cur)
             if n > 1:
                 yield hit(
                     s,
@@ -136,7 +133,7 @@ def peppol_r053(ctx: Context) -> Iterator[Hit]:
                     f"{n} VAT total amounts in the invoice currency instead of at most one.",
                 )
         return
-    with_sub, _ = _tax_totals_ubl(ctx.root)
+    with_sub, _ = _tax_totals_ubl(d, ctx.root)
     if len(with_sub) != 1:
         yield hit(
             ctx.root,
@@ -154,10 +151,10 @@ def peppol_r054(ctx: Context) -> Iterator[Hit]:
         for s in d.all(ram("ApplicableHeaderTradeSettlement")):
             n = sum(
                 1
-                for a in _cii_tax_amounts(s)
+                for a in _cii_tax_amounts(d, s)
                 if (cid := a.get("currencyID")) is not None and any(cid != c for c in cur)
             )
-            want = 1 if child(s, ram("TaxCurrencyCode")) is not None else 0
+            want = 1 if d.kid(s, ram("TaxCurrencyCode")) is not None else 0
             if n != want:
                 yield hit(
                     s,
@@ -165,8 +162,8 @@ def peppol_r054(ctx: Context) -> Iterator[Hit]:
                     f"{n} VAT total amounts in another currency, expected {want}.",
                 )
         return
-    _, without = _tax_totals_ubl(ctx.root)
-    want = 1 if child(ctx.root, cbc("TaxCurrencyCode")) is not None else 0
+    _, without = _tax_totals_ubl(d, ctx.root)
+    want = 1 if d.kid(ctx.root, cbc("TaxCurrencyCode")) is not None else 0
     if len(without) != want:
         yield hit(
             ctx.root,
@@ -196,9 +193,9 @@ def peppol_r055(ctx: Context) -> Iterator[Hit]:
     )
     if d.cii:
         cur = _doc_currencies(d)
-        tax_cur = [string_value(e) for e in path(d.settlement, ram("TaxCurrencyCode"))]
+        tax_cur = [string_value(e) for e in d.below(d.settlement, ram("TaxCurrencyCode"))]
         for s in d.all(ram("ApplicableHeaderTradeSettlement")):
-            amounts = _cii_tax_amounts(s)
+            amounts = _cii_tax_amounts(d, s)
             in_doc = [to_double(string_value(a)) for a in amounts if a.get("currencyID") in cur]
             in_tax = [to_double(string_value(a)) for a in amounts if a.get("currencyID") in tax_cur]
             if not (tax_cur and in_doc):
@@ -210,12 +207,12 @@ def peppol_r055(ctx: Context) -> Iterator[Hit]:
                 yield hit(s, *msg)
         return
     root = ctx.root
-    tax_code = child(root, cbc("TaxCurrencyCode"))
+    tax_code = d.kid(root, cbc("TaxCurrencyCode"))
     if tax_code is None:
         return
     tax_cur_s = normalize(string_value(tax_code))
-    doc_cur_s = normalize(string_value(child(root, cbc("DocumentCurrencyCode"))))
-    amounts = path(root, cac("TaxTotal"), cbc("TaxAmount"))
+    doc_cur_s = normalize(string_value(d.kid(root, cbc("DocumentCurrencyCode"))))
+    amounts = d.below(root, cac("TaxTotal"), cbc("TaxAmount"))
     in_tax_u = [to_double(string_value(a)) for a in amounts if a.get("currencyID") == tax_cur_s]
     in_doc_u = [to_double(string_value(a)) for a in amounts if a.get("currencyID") == doc_cur_s]
     if not (
@@ -234,10 +231,10 @@ def peppol_r010(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         parties = d.all(ram("BuyerTradeParty"))
-        missing = [p for p in parties if not path(p, ram("URIUniversalCommunication"), ram("URIID"))]
+        missing = [p for p in parties if not d.below(p, ram("URIUniversalCommunication"), ram("URIID"))]
     else:
         parties = d.under(cac("Party"), cac("AccountingCustomerParty"))
-        missing = [p for p in parties if child(p, cbc("EndpointID")) is None]
+        missing = [p for p in parties if d.kid(p, cbc("EndpointID")) is None]
     for p in missing:
         yield hit(
             p,
@@ -252,10 +249,10 @@ def peppol_r020(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         parties = d.all(ram("SellerTradeParty"))
-        missing = [p for p in parties if not path(p, ram("URIUniversalCommunication"), ram("URIID"))]
+        missing = [p for p in parties if not d.below(p, ram("URIUniversalCommunication"), ram("URIID"))]
     else:
         parties = d.under(cac("Party"), cac("AccountingSupplierParty"))
-        missing = [p for p in parties if child(p, cbc("EndpointID")) is None]
+        missing = [p for p in parties if d.kid(p, cbc("EndpointID")) is None]
     for p in missing:
         yield hit(
             p,
@@ -283,11 +280,11 @@ def _allowances(ctx: Context) -> list[tuple[El, str]]:
     else:
         root = ctx.root
         line = cac("InvoiceLine") if root.tag == UBL_INVOICE_ROOT else cac("CreditNoteLine")
-        acs = children(root, cac("AllowanceCharge")) + path(root, line, cac("AllowanceCharge"))
+        acs = d.kids(root, cac("AllowanceCharge")) + d.below(root, line, cac("AllowanceCharge"))
         pct, base = cbc("MultiplierFactorNumeric"), cbc("BaseAmount")
     out: list[tuple[El, str]] = []
     for ac in acs:
-        has_p, has_b = child(ac, pct) is not None, child(ac, base) is not None
+        has_p, has_b = d.kid(ac, pct) is not None, d.kid(ac, base) is not None
         out.append((ac, "R041" if has_p and not has_b else "R042" if has_b and not has_p else "R040"))
     ctx.cache["xr.peppol.ac"] = out
     return out
@@ -305,10 +302,10 @@ def peppol_r040(ctx: Context) -> Iterator[Hit]:
     for ac, which in _allowances(ctx):
         if which != "R040":
             continue
-        p_el, b_el = child(ac, pct), child(ac, base)
+        p_el, b_el = d.kid(ac, pct), d.kid(ac, base)
         if p_el is None or b_el is None:
             continue
-        a_el = child(ac, amt)
+        a_el = d.kid(ac, amt)
         a = Decimal(0) if a_el is None else el_decimal(a_el)
         p, b = el_decimal(p_el), el_decimal(b_el)
         if a is None or p is None or b is None:
@@ -346,9 +343,9 @@ def peppol_r042(ctx: Context) -> Iterator[Hit]:
             )
 
 
-def _indicator_hits(acs: list[El], cii: bool) -> Iterator[Hit]:
+def _indicator_hits(d: Doc, acs: list[El], cii: bool) -> Iterator[Hit]:
     for ac in acs:
-        ind = first(ac, ram("ChargeIndicator"), UDT_INDICATOR) if cii else child(ac, cbc("ChargeIndicator"))
+        ind = d.first(ac, ram("ChargeIndicator"), UDT_INDICATOR) if cii else d.kid(ac, cbc("ChargeIndicator"))
         value = normalize(_join_text(ind))
         if value not in ("true", "false"):
             yield hit(
@@ -361,19 +358,22 @@ def _indicator_hits(acs: list[El], cii: bool) -> Iterator[Hit]:
 @_p("PEPPOL-EN16931-R043", "error", syntaxes=("ubl",))
 def peppol_r043(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R043: The allowance/charge indicator must be 'true' or 'false'."""
-    yield from _indicator_hits([ac for ac, w in _allowances(ctx) if w == "R040"], cii=False)
+    d = doc(ctx)
+    yield from _indicator_hits(d, [ac for ac, w in _allowances(ctx) if w == "R040"], cii=False)
 
 
 @_p("PEPPOL-EN16931-R043-1", "error", syntaxes=("cii",))
 def peppol_r043_1(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R043-1: The allowance/charge indicator must be 'true' or 'false'."""
-    yield from _indicator_hits([ac for ac, w in _allowances(ctx) if w == "R040"], cii=True)
+    d = doc(ctx)
+    yield from _indicator_hits(d, [ac for ac, w in _allowances(ctx) if w == "R040"], cii=True)
 
 
 @_p("PEPPOL-EN16931-R043-2", "error", syntaxes=("cii",))
 def peppol_r043_2(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R043-2: The price allowance indicator must be 'true' or 'false'."""
-    yield from _indicator_hits(doc(ctx).all(ram("AppliedTradeAllowanceCharge")), cii=True)
+    d = doc(ctx)
+    yield from _indicator_hits(d, doc(ctx).all(ram("AppliedTradeAllowanceCharge")), cii=True)
 
 
 def _cii_gross_prices(d: Doc) -> list[El]:
@@ -398,13 +398,13 @@ def peppol_r044(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         for g in _cii_gross_prices(d):
-            atac = children(g, ram("AppliedTradeAllowanceCharge"))
-            if not any(child(a, ram("ActualAmount")) is not None for a in atac):
+            atac = d.kids(g, ram("AppliedTradeAllowanceCharge"))
+            if not any(d.kid(a, ram("ActualAmount")) is not None for a in atac):
                 continue
             if not any(
                 string_value(i) == "false"
                 for a in atac
-                for i in path(a, ram("ChargeIndicator"), UDT_INDICATOR)
+                for i in d.below(a, ram("ChargeIndicator"), UDT_INDICATOR)
             ):
                 yield hit(
                     g,
@@ -413,7 +413,7 @@ def peppol_r044(ctx: Context) -> Iterator[Hit]:
                 )
         return
     for ac in d.under(cac("AllowanceCharge"), cac("Price")):
-        if normalize(string_value(child(ac, cbc("ChargeIndicator")))) != "false":
+        if normalize(string_value(d.kid(ac, cbc("ChargeIndicator")))) != "false":
             yield hit(
                 ac, "Zuschläge auf Preisebene sind nicht erlaubt.", "Charges on price level are not allowed."
             )
@@ -425,24 +425,24 @@ def peppol_r046(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         for g in _cii_gross_prices(d):
-            gross_el = child(g, ram("ChargeAmount"))
+            gross_el = d.kid(g, ram("ChargeAmount"))
             if gross_el is None:
                 continue
-            net = el_decimal(first(g.getparent(), ram("NetPriceProductTradePrice"), ram("ChargeAmount")))
+            net = el_decimal(d.first(g.getparent(), ram("NetPriceProductTradePrice"), ram("ChargeAmount")))
             gross = el_decimal(gross_el)
-            disc_el = first(g, ram("AppliedTradeAllowanceCharge"), ram("ActualAmount"))
+            disc_el = d.first(g, ram("AppliedTradeAllowanceCharge"), ram("ActualAmount"))
             disc = el_decimal(disc_el) if disc_el is not None else None
             disc = disc if disc is not None else Decimal(0)
             if net is None or gross is None or net != gross - disc:
                 yield _price_hit(g, net, gross, disc)
         return
     for ac in d.under(cac("AllowanceCharge"), cac("Price")):
-        base_el = child(ac, cbc("BaseAmount"))
+        base_el = d.kid(ac, cbc("BaseAmount"))
         if base_el is None:
             continue
-        net = el_decimal(child(ac.getparent(), cbc("PriceAmount")))
+        net = el_decimal(d.kid(ac.getparent(), cbc("PriceAmount")))
         gross = el_decimal(base_el)
-        disc = el_decimal(child(ac, cbc("Amount")))
+        disc = el_decimal(d.kid(ac, cbc("Amount")))
         if net is None or gross is None or disc is None or net != gross - disc:
             yield _price_hit(ac, net, gross, disc)
 
@@ -464,13 +464,13 @@ def peppol_r061(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         for pm in d.all(ram("SpecifiedTradeSettlementPaymentMeans")):
-            if normalize(string_value(child(pm, ram("TypeCode")))) in ("49", "59") and not path(
+            if normalize(string_value(d.kid(pm, ram("TypeCode")))) in ("49", "59") and not d.below(
                 pm.getparent(), ram("SpecifiedTradePaymentTerms"), ram("DirectDebitMandateID")
             ):
                 yield _no_mandate(pm)
         return
     for pm in d.all(cac("PaymentMeans")):
-        if normalize(string_value(child(pm, cbc("PaymentMeansCode")))) in ("49", "59") and not path(
+        if normalize(string_value(d.kid(pm, cbc("PaymentMeansCode")))) in ("49", "59") and not d.below(
             pm, cac("PaymentMandate"), cbc("ID")
         ):
             yield _no_mandate(pm)
@@ -495,14 +495,15 @@ def _lines(ctx: Context) -> list[El]:
 @_p("PEPPOL-EN16931-R101", "error", ("BT-128",))
 def peppol_r101(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R101: A line document reference may only be an invoiced object (type 130)."""
+    d = doc(ctx)
     cii = ctx.family == "cii"
     for ln in _lines(ctx):
         if cii:
-            refs = path(ln, ram("SpecifiedLineTradeSettlement"), ram("AdditionalReferencedDocument"))
-            codes = [string_value(c) for r in refs for c in children(r, ram("TypeCode"))]
+            refs = d.below(ln, ram("SpecifiedLineTradeSettlement"), ram("AdditionalReferencedDocument"))
+            codes = [string_value(c) for r in refs for c in d.kids(r, ram("TypeCode"))]
         else:
-            refs = children(ln, cac("DocumentReference"))
-            codes = [string_value(c) for r in refs for c in children(r, cbc("DocumentTypeCode"))]
+            refs = d.kids(ln, cac("DocumentReference"))
+            codes = [string_value(c) for r in refs for c in d.kids(r, cbc("DocumentTypeCode"))]
         if refs and "130" not in codes:
             yield hit(
                 ln,
@@ -511,18 +512,18 @@ def peppol_r101(ctx: Context) -> Iterator[Hit]:
             )
 
 
-def _line_sums(acs: list[El], cii: bool, indicator: str) -> Decimal | None:
+def _line_sums(d: Doc, acs: list[El], cii: bool, indicator: str) -> Decimal | None:
     """Rounded sum of the allowance (``false``) or charge (``true``) amounts of one line."""
     picked = []
     for ac in acs:
-        ind = first(ac, ram("ChargeIndicator"), UDT_INDICATOR) if cii else child(ac, cbc("ChargeIndicator"))
+        ind = d.first(ac, ram("ChargeIndicator"), UDT_INDICATOR) if cii else d.kid(ac, cbc("ChargeIndicator"))
         if normalize(string_value(ind)) == indicator:
             picked.append(ac)
     if not picked:
         return Decimal(0)
     total = Decimal(0)
     for ac in picked:
-        for a in children(ac, ram("ActualAmount") if cii else cbc("Amount")):
+        for a in d.kids(ac, ram("ActualAmount") if cii else cbc("Amount")):
             v = el_decimal(a)
             if v is None:
                 return None
@@ -549,7 +550,7 @@ def peppol_r120(ctx: Context) -> Iterator[Hit]:
     for ln in _lines(ctx):
         if cii:
             net = _dec_or(
-                first(
+                d.first(
                     ln,
                     ram("SpecifiedLineTradeSettlement"),
                     ram("SpecifiedTradeSettlementLineMonetarySummation"),
@@ -557,25 +558,25 @@ def peppol_r120(ctx: Context) -> Iterator[Hit]:
                 ),
                 Decimal(0),
             )
-            qty = _dec_or(first(ln, ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity")), Decimal(1))
-            agr = child(ln, ram("SpecifiedLineTradeAgreement"))
-            price = _dec_or(first(agr, ram("NetPriceProductTradePrice"), ram("ChargeAmount")), Decimal(0))
+            qty = _dec_or(d.first(ln, ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity")), Decimal(1))
+            agr = d.kid(ln, ram("SpecifiedLineTradeAgreement"))
+            price = _dec_or(d.first(agr, ram("NetPriceProductTradePrice"), ram("ChargeAmount")), Decimal(0))
             base = (
-                _nonzero_or_none(first(agr, ram("NetPriceProductTradePrice"), ram("BasisQuantity")))
-                or _nonzero_or_none(first(agr, ram("GrossPriceProductTradePrice"), ram("BasisQuantity")))
+                _nonzero_or_none(d.first(agr, ram("NetPriceProductTradePrice"), ram("BasisQuantity")))
+                or _nonzero_or_none(d.first(agr, ram("GrossPriceProductTradePrice"), ram("BasisQuantity")))
                 or Decimal(1)
             )
-            acs = path(ln, ram("SpecifiedLineTradeSettlement"), ram("SpecifiedTradeAllowanceCharge"))
+            acs = d.below(ln, ram("SpecifiedLineTradeSettlement"), ram("SpecifiedTradeAllowanceCharge"))
         else:
-            net = _dec_or(child(ln, cbc("LineExtensionAmount")), Decimal(0))
+            net = _dec_or(d.kid(ln, cbc("LineExtensionAmount")), Decimal(0))
             qty = _dec_or(
-                child(ln, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), Decimal(1)
+                d.kid(ln, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), Decimal(1)
             )
-            price = _dec_or(first(ln, cac("Price"), cbc("PriceAmount")), Decimal(0))
-            base = _nonzero_or_none(first(ln, cac("Price"), cbc("BaseQuantity"))) or Decimal(1)
-            acs = children(ln, cac("AllowanceCharge"))
-        allowances = _line_sums(acs, cii, "false")
-        charges = _line_sums(acs, cii, "true")
+            price = _dec_or(d.first(ln, cac("Price"), cbc("PriceAmount")), Decimal(0))
+            base = _nonzero_or_none(d.first(ln, cac("Price"), cbc("BaseQuantity"))) or Decimal(1)
+            acs = d.kids(ln, cac("AllowanceCharge"))
+        allowances = _line_sums(d, acs, cii, "false")
+        charges = _line_sums(d, acs, cii, "true")
         if net is None or qty is None or price is None or allowances is None or charges is None:
             continue
         expected = DEC.add(DEC.multiply(qty, DEC.divide(price, base)), charges) - allowances
@@ -597,9 +598,9 @@ def peppol_r121(ctx: Context) -> Iterator[Hit]:
     d = doc(ctx)
     if d.cii:
         holders = d.all(ram("NetPriceProductTradePrice")) + d.all(ram("GrossPriceProductTradePrice"))
-        quantities = [(h, child(h, ram("BasisQuantity"))) for h in holders]
+        quantities = [(h, d.kid(h, ram("BasisQuantity"))) for h in holders]
     else:
-        quantities = [(ln, first(ln, cac("Price"), cbc("BaseQuantity"))) for ln in _lines(ctx)]
+        quantities = [(ln, d.first(ln, cac("Price"), cbc("BaseQuantity"))) for ln in _lines(ctx)]
     for h, q in quantities:
         if q is None:
             continue
@@ -625,7 +626,7 @@ def peppol_r130(ctx: Context) -> Iterator[Hit]:
             if unit is None:
                 continue
             line = _up(q, 3)
-            billed = path(line, ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity"))
+            billed = d.below(line, ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity"))
             if not any(b.get("unitCode") == unit for b in billed):
                 yield _unit_hit(q, unit, [b.get("unitCode") for b in billed])
         return
@@ -635,9 +636,9 @@ def peppol_r130(ctx: Context) -> Iterator[Hit]:
         if unit is None:
             continue
         line = _up(q, 2)
-        if child(line, cbc("InvoicedQuantity")) is None and child(line, cbc("CreditedQuantity")) is None:
+        if d.kid(line, cbc("InvoicedQuantity")) is None and d.kid(line, cbc("CreditedQuantity")) is None:
             continue
-        qty = children(line, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity"))
+        qty = d.kids(line, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity"))
         if not any(x.get("unitCode") == unit for x in qty):
             yield _unit_hit(q, unit, [x.get("unitCode") for x in qty])
 
@@ -662,27 +663,30 @@ def _unit_hit(el: El, unit: str, other: list[str | None]) -> Hit:
 
 def _period_dates(ctx: Context, start: bool) -> Iterator[tuple[El, bool]]:
     """(line date element, within the invoicing period?) for R110 (start) and R111 (end)."""
+    d = doc(ctx)
     root = ctx.root
     if ctx.family == "cii":
         tag = ram("StartDateTime") if start else ram("EndDateTime")
         for tx in doc(ctx).all(rsm("SupplyChainTradeTransaction")):
-            hdr = path(tx, ram("ApplicableHeaderTradeSettlement"), ram("BillingSpecifiedPeriod"), tag)
+            hdr = d.below(tx, ram("ApplicableHeaderTradeSettlement"), ram("BillingSpecifiedPeriod"), tag)
             if not hdr:
                 continue
-            hdr_s = [string_value(e) for h in hdr for e in children(h, UDT_DATETIMESTRING)]
-            for ln in children(tx, ram("IncludedSupplyChainTradeLineItem")):
-                for el in path(ln, ram("SpecifiedLineTradeSettlement"), ram("BillingSpecifiedPeriod"), tag):
-                    own = [string_value(e) for e in children(el, UDT_DATETIMESTRING)]
+            hdr_s = [string_value(e) for h in hdr for e in d.kids(h, UDT_DATETIMESTRING)]
+            for ln in d.kids(tx, ram("IncludedSupplyChainTradeLineItem")):
+                for el in d.below(
+                    ln, ram("SpecifiedLineTradeSettlement"), ram("BillingSpecifiedPeriod"), tag
+                ):
+                    own = [string_value(e) for e in d.kids(el, UDT_DATETIMESTRING)]
                     ok = any((o >= h) if start else (o <= h) for o in own for h in hdr_s)
                     yield el, ok
         return
     tag = cbc("StartDate") if start else cbc("EndDate")
-    hdr_dates = path(root, cac("InvoicePeriod"), tag)
+    hdr_dates = d.below(root, cac("InvoicePeriod"), tag)
     if not hdr_dates:
         return
     line = cac("InvoiceLine") if root.tag == UBL_INVOICE_ROOT else cac("CreditNoteLine")
     hdr_i = xs_date_instant(string_value(hdr_dates[0])) if len(hdr_dates) == 1 else None
-    for el in path(root, line, cac("InvoicePeriod"), tag):
+    for el in d.below(root, line, cac("InvoicePeriod"), tag):
         own_i = xs_date_instant(_join_text(el))
         if own_i is None or hdr_i is None:
             continue  # not a date: the original stops with an error, no finding
