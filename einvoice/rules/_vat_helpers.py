@@ -123,24 +123,36 @@ def _has_quirks(ctx: Context) -> bool:
     """Whether any category code carries blanks or any tax scheme/type code is not plainly VAT.
 
     Only then does the model (which keeps trimmed codes and no tax scheme) differ from what
-    the official tests see, and the affected nodes are re-read from the XML.
+    the official tests see, and the affected nodes are re-read from the XML. Written as plain
+    child loops: this runs for every document.
     """
-    root = ctx.root
     if ctx.family == "ubl":
-        for cat in root.iter(_TAXCAT, _CLASSCAT):
-            for i in cat.iterfind(_UBL_ID):
-                t = i.text or ""
-                if t != t.strip():
-                    return True
-            if not _ubl_scheme_vat(cat):
+        for cat in ctx.root.iter(_TAXCAT, _CLASSCAT):
+            scheme_ok = False
+            for child in cat:
+                tag = child.tag
+                if tag == _UBL_ID:
+                    t = child.text
+                    if t and t != t.strip():
+                        return True
+                elif tag == _UBL_SCHEME:
+                    for i in child:
+                        if i.tag == _UBL_ID and i.text == "VAT":
+                            scheme_ok = True
+            if not scheme_ok:
                 return True
         return False
-    for tax in root.iter(*_CII_TAX):
-        for c in tax.iterfind(_CII_CODE):
-            t = c.text or ""
-            if t != t.strip():
-                return True
-        if not _cii_type_vat(tax):
+    for tax in ctx.root.iter(*_CII_TAX):
+        type_ok = False
+        for child in tax:
+            tag = child.tag
+            if tag == _CII_CODE:
+                t = child.text
+                if t and t != t.strip():
+                    return True
+            elif tag == _CII_TYPE and child.text == "VAT":
+                type_ok = True
+        if not type_ok:
             return True
     return False
 

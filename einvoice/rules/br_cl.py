@@ -15,9 +15,8 @@ warnings in XRechnung, several are information in the Extension scenarios).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -40,47 +39,156 @@ from einvoice.codelists import (
     vatex,
 )
 from einvoice.model import Invoice, InvoiceLine
-from einvoice.model.values import Amount, Binary, Code, Identifier, Quantity, Value
+from einvoice.model.values import (
+    Amount,
+    Binary,
+    Code,
+    Identifier,
+    Quantity,
+    Value,
+)
 from einvoice.namespaces import RAM
 from einvoice.rules.registry import Context, Hit, rule
 
 # --- the value index --------------------------------------------------------------------------
 
-_PRED = re.compile(r"\[[^\]]*\]")
 _CII_DUE_DATE_CODE = f"{{{RAM}}}DueDateTypeCode"
 
 
-@dataclass(slots=True)
-class ValueIndex:
-    """Every located value of the model by the element name ending its path (``cbc:ID``) and by
-    the last two steps (``cac:Country/cbc:IdentificationCode``), predicates removed."""
+# The element names the code-list contexts end in (both syntaxes); other values are not indexed.
+_WANTED = frozenset({
+    "cbc:InvoiceTypeCode", "cbc:CreditNoteTypeCode", "ram:TypeCode", "cbc:Amount", "cbc:BaseAmount",
+    "cbc:PriceAmount", "cbc:TaxAmount", "cbc:TaxableAmount", "cbc:LineExtensionAmount",
+    "cbc:TaxExclusiveAmount", "cbc:TaxInclusiveAmount", "cbc:AllowanceTotalAmount",
+    "cbc:ChargeTotalAmount", "cbc:PrepaidAmount", "cbc:PayableRoundingAmount", "cbc:PayableAmount",
+    "ram:TaxTotalAmount", "cbc:DocumentCurrencyCode", "ram:InvoiceCurrencyCode", "cbc:TaxCurrencyCode",
+    "ram:TaxCurrencyCode", "cbc:DescriptionCode", "ram:SubjectCode", "cbc:ID", "ram:ID",
+    "ram:GlobalID", "cbc:CompanyID", "cbc:ItemClassificationCode", "ram:ClassCode",
+    "cbc:IdentificationCode", "ram:CountryID", "cbc:PaymentMeansCode", "ram:CategoryCode",
+    "cbc:TaxExemptionReasonCode", "ram:ExemptionReasonCode", "cbc:InvoicedQuantity",
+    "cbc:BaseQuantity", "cbc:CreditedQuantity", "ram:BasisQuantity", "ram:BilledQuantity",
+    "cbc:EmbeddedDocumentBinaryObject", "ram:AttachmentBinaryObject", "cbc:EndpointID", "ram:URIID",
+})
+# Names whose contexts also name the parent element.
+_PAIRED = frozenset({
+    "ram:TypeCode", "cbc:DescriptionCode", "cbc:ID", "cbc:CompanyID", "cbc:ItemClassificationCode",
+    "cbc:IdentificationCode", "ram:ID", "cbc:PaymentMeansCode", "ram:CategoryCode", "ram:GlobalID",
+    "ram:URIID",
+})
+# Value kinds that can carry a code-list value; texts, dates and rates are skipped.
+_CODED_KINDS: tuple[type[Value], ...] = (Code, Identifier, Amount, Quantity, Binary)
+_CODED = frozenset(_CODED_KINDS)
 
-    by_name: dict[str, list[Value]]
-    by_pair: dict[str, list[Value]]
+
+def _step(step: str) -> str:
+    i = step.find("[")
+    return step if i < 0 else step[:i]
+
+
+class ValueIndex:
+    """The model's coded values by the element name ending their path (``cbc:ID``) and, for
+    names that need it, by parent and name (``cac:Country/cbc:IdentificationCode``); predicates
+    removed."""
+
+    __slots__ = ("by_name", "by_pair")
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, list[Value]] = {}
+        self.by_pair: dict[str, list[Value]] = {}
 
     def named(self, *names: str) -> Iterator[Value]:
         for n in names:
             yield from self.by_name.get(n, ())
 
     def paired(self, *pairs: str) -> Iterator[Value]:
-        for p in pairs:
-            yield from self.by_pair.get(p, ())
+        for pair in pairs:
+            yield from self.by_pair.get(pair, ())
+
+    def add(self, v: Value) -> None:
+        info = _PATHS.get(v.path)
+        if info is None:
+            info = _path_keys(v.path)
+        name, pair = info
+        if name is None:
+            return
+        self.by_name.setdefault(name, []).append(v)
+        if pair is not None:
+            self.by_pair.setdefault(pair, []).append(v)
 
 
-def _walk(obj: BaseModel, out: list[Value]) -> None:
-    for v in obj.__dict__.values():
-        if v is None or isinstance(v, str):
+# Path → (indexed name or None, parent/name key or None). Paths repeat from document to
+# document, so their parsing is remembered (bounded: cleared when it grows large).
+_PATHS: dict[str, tuple[str | None, str | None]] = {}
+_PATHS_MAX = 20_000
+
+
+def _path_keys(p: str) -> tuple[str | None, str | None]:
+    end = p.rfind("/")
+    name = _step(p[end + 1:])
+    info: tuple[str | None, str | None] = (None, None)
+    if name in _WANTED:
+        pair = None
+        if name in _PAIRED:
+            pair = f"{_step(p[p.rfind('/', 0, end) + 1:end])}/{name}"
+        info = (name, pair)
+    if len(_PATHS) >= _PATHS_MAX:
+        _PATHS.clear()
+    _PATHS[p] = info
+    return info
+
+
+# Per model class: the fields that can hold a coded value or a group holding one, with their
+# shape (0 value, 1 list of values, 2 group, 3 list of groups), worked out once from the
+# annotations so the per-document walk skips texts, dates, rates and groups of only those.
+_Plan = tuple[tuple[str, int], ...]
+_PLANS: dict[type, _Plan] = {}
+
+
+def _inner(ann: Any) -> tuple[Any, bool]:
+    """The element type of an ``X | None`` or ``list[X]`` annotation, and whether it is a list."""
+    origin = get_origin(ann)
+    if origin is list:
+        return get_args(ann)[0], True
+    if origin is not None:  # X | None
+        args = [a for a in get_args(ann) if a is not type(None)]
+        return (args[0] if len(args) == 1 else None), False
+    return ann, False
+
+
+def _plan(cls: type[BaseModel]) -> _Plan:
+    got = _PLANS.get(cls)
+    if got is not None:
+        return got
+    _PLANS[cls] = ()  # recursion guard (InvoiceLine holds InvoiceLines)
+    fields: list[tuple[str, int]] = []
+    for name, info in cls.model_fields.items():
+        t, many = _inner(info.annotation)
+        if not isinstance(t, type):
             continue
-        if isinstance(v, Value):
-            out.append(v)
-        elif isinstance(v, list):
+        if t in _CODED:
+            fields.append((name, 1 if many else 0))
+        elif issubclass(t, BaseModel) and not issubclass(t, Value) and (t is cls or _plan(t)):
+            fields.append((name, 3 if many else 2))
+    plan = _PLANS[cls] = tuple(fields)
+    return plan
+
+
+def _walk(obj: BaseModel, idx: ValueIndex) -> None:
+    d = obj.__dict__
+    for name, shape in _plan(type(obj)):
+        v = d[name]
+        if not v:
+            continue
+        if shape == 0:
+            idx.add(v)
+        elif shape == 1:
             for x in v:
-                if isinstance(x, Value):
-                    out.append(x)
-                elif isinstance(x, BaseModel):
-                    _walk(x, out)
-        elif isinstance(v, BaseModel):
-            _walk(v, out)
+                idx.add(x)
+        elif shape == 2:
+            _walk(v, idx)
+        else:
+            for x in v:
+                _walk(x, idx)
 
 
 def value_index(ctx: Context) -> ValueIndex:
@@ -88,22 +196,8 @@ def value_index(ctx: Context) -> ValueIndex:
     cached = ctx.cache.get("model.values")
     if isinstance(cached, ValueIndex):
         return cached
-    values: list[Value] = []
-    _walk(ctx.invoice, values)
-    by_name: dict[str, list[Value]] = {}
-    by_pair: dict[str, list[Value]] = {}
-    for v in values:
-        steps = v.path.rsplit("/", 2)
-        last = steps[-1]
-        if "[" in last:
-            last = _PRED.sub("", last)
-        by_name.setdefault(last, []).append(v)
-        if len(steps) == 3:
-            parent = steps[1]
-            if "[" in parent:
-                parent = _PRED.sub("", parent)
-            by_pair.setdefault(f"{parent}/{last}", []).append(v)
-    idx = ValueIndex(by_name, by_pair)
+    idx = ValueIndex()
+    _walk(ctx.invoice, idx)
     ctx.cache["model.values"] = idx
     return idx
 
