@@ -1,0 +1,573 @@
+"""One walk over the XML tree that evaluates a whole Schematron syntax pattern.
+
+The syntax-binding rules (UBL-CR/SR/DT, CII-SR/DT) are hundreds of small tests of the shape
+"this element should not be present" or "this element may occur at most once", each bound to a
+*context* (a rule position of the pattern). Evaluating them one XPath at a time would cost
+hundreds of tree searches per document; instead :class:`Pattern` compiles the table once and
+:meth:`Pattern.evaluate` walks the tree once:
+
+* each element is assigned to the **first** context (by rule position) that matches it, as the
+  Schematron pattern does: later rules of the pattern never see that node;
+* each element (and each attribute, as a virtual child) is looked up in the target tables and
+  counted at the context node it belongs to;
+* after the walk, every context node's counts are turned into hits by rule kind.
+
+Hand-written pieces (contexts with functions, "not(X) or condition" exemptions and a few
+irregular tests) are plugged in by the rule modules by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from lxml import etree
+
+from einvoice.namespaces import PREFIX
+from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
+from einvoice.scenario import Level
+
+El = etree._Element
+Loc = El | tuple[El, str]  # an element, or (owner element, attribute name)
+# A predicate on a step: (prefix steps, last step, upper-case?, "=" | "!=", literal, or-missing child)
+Pred = tuple[tuple[str, ...], str, bool, str, str, str | None]
+Step = str | tuple[str, Pred]
+Target = tuple[str, tuple[Step, ...]]
+
+LEVELS: dict[str, Level] = {"e": "error", "w": "warning", "i": "information"}
+
+
+@dataclass
+class State:
+    """What hand-written checks may look at besides their context node."""
+
+    root: El
+    names: dict[str, list[El]]
+    attrs: dict[str, list[El]]
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+# A named context: (does this tag qualify at all?, does this node match, given its ancestors?)
+TagTest = Callable[[str, str], bool]  # (namespace uri, local name)
+NodeTest = Callable[[El, list[Any]], bool]
+Unless = Callable[[El, State], bool]
+SpecialResult = tuple[Loc, str, str] | None
+Special = Callable[[El, State], SpecialResult]
+
+
+@dataclass(frozen=True)
+class NamedContext:
+    tag: TagTest
+    node: NodeTest | None = None
+
+
+@dataclass(frozen=True)
+class TableRule:
+    idx: int
+    id: str
+    level: Level
+    pos: int
+    kind: str  # absent | max | exact | present | unless | special
+    targets: tuple[Target, ...]
+    n: int
+
+
+def pname_of(tag: str) -> tuple[str, str, str]:
+    """(prefixed name, namespace, local name) of a Clark tag; unknown namespaces stay unmatched."""
+    if tag[:1] == "{":
+        uri, _, local = tag[1:].partition("}")
+        pre = PREFIX.get(uri)
+        return (f"{pre}:{local}" if pre else f"*[local-name()='{local}']"), uri, local
+    return tag, "", tag
+
+
+def xpath_of(loc: Loc) -> str:
+    """XPath of a node with our prefixes; ``[n]`` only where siblings share the name."""
+    attr = None
+    if isinstance(loc, tuple):
+        loc, attr = loc
+    parts: list[str] = []
+    el: El | None = loc
+    while el is not None:
+        tag = el.tag
+        if not isinstance(tag, str):
+            break
+        name = pname_of(tag)[0]
+        parent = el.getparent()
+        if parent is not None:
+            same = [c for c in parent if c.tag == tag]
+            if len(same) > 1:
+                name = f"{name}[{same.index(el) + 1}]"
+        parts.append(name)
+        el = parent
+    path = "/" + "/".join(reversed(parts))
+    return f"{path}/@{attr}" if attr else path
+
+
+def string_value(el: El) -> str:
+    """The XPath string value of an element (its text, descendants' text included)."""
+    if len(el):
+        return "".join(cast(Iterable[str], el.itertext()))
+    return el.text or ""
+
+
+def children(el: El, pname: str) -> list[El]:
+    """Element children named ``prefix:local`` (our prefixes)."""
+    tag = _CLARK.get(pname)
+    if tag is None:
+        tag = _CLARK[pname] = clark(pname)
+    return [c for c in el if c.tag == tag]
+
+
+_CLARK: dict[str, str] = {}
+
+
+def _values(el: El, last: str) -> list[str]:
+    if last.startswith("@"):
+        v = el.get(last[1:])
+        return [] if v is None else [v]
+    return [string_value(c) for c in children(el, last)]
+
+
+def eval_pred(el: El, pred: Pred) -> bool:
+    """XPath 2.0 general comparison of a step predicate (existential, untyped = string)."""
+    prefix, last, upper, op, lit, missing = pred
+    nodes = [el]
+    for s in prefix:
+        nodes = [c for n in nodes for c in children(n, s)]
+    vals: list[str] = []
+    for n in nodes:
+        got = _values(n, last)
+        if upper:
+            # upper-case() of nothing is the empty string, so a missing value still compares
+            vals.append(got[0].upper() if got else "")
+        else:
+            vals.extend(got)
+    res = any(v == lit for v in vals) if op == "=" else any(v != lit for v in vals)
+    if not res and missing is not None:
+        res = not children(el, missing)
+    return res
+
+
+def _plain(step: Step) -> str:
+    return step if isinstance(step, str) else step[0]
+
+
+def target_text(target: Target) -> str:
+    anchor, steps = target
+    text = "/".join(_plain(s) for s in steps)
+    return "//" + text if anchor == "doc" else text
+
+
+def describe(rule: TableRule, ctx_name: str | None) -> tuple[str, str]:
+    """German and English noun phrase for a rule's first target ("das Element …")."""
+    text = target_text(rule.targets[0])
+    if ctx_name:
+        text = f"{ctx_name}/{text}"
+    head, _, last = text.rpartition("/")
+    if last.startswith("@"):
+        owner = head or (ctx_name or "")
+        return f"Das Attribut {last} an {owner}", f"The attribute {last} on {owner}"
+    return f"Das Element {text}", f"The element {text}"
+
+
+def _times_de(n: int) -> str:
+    return {1: "einmal", 2: "zweimal"}.get(n, f"{n}-mal")
+
+
+def _times_en(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def table_message(rule: TableRule, ctx_name: str | None, count: int,
+                  hint: tuple[str, str] | None = None) -> tuple[str, str]:
+    de, en = describe(rule, ctx_name)
+    rid = rule.id
+    if rule.kind in ("absent", "unless"):
+        must_de, must_en = ("darf", "must") if rule.level == "error" else ("soll", "should")
+        extra_de = f", {hint[0]}" if hint else ""
+        extra_en = f", {hint[1]}" if hint else ""
+        return (f"{de} {must_de} in einer Rechnung nach EN 16931 nicht vorkommen{extra_de} ({rid}).",
+                f"{en} {must_en} not be present in an EN 16931 invoice{extra_en} ({rid}).")
+    if rule.kind == "max":
+        return (f"{de} darf höchstens {_times_de(rule.n)} vorkommen, gefunden: {count} ({rid}).",
+                f"{en} may occur at most {_times_en(rule.n)}, found {count} ({rid}).")
+    if rule.kind == "exact":
+        return (f"{de} muss genau {_times_de(rule.n)} vorkommen, gefunden: {count} ({rid}).",
+                f"{en} must occur exactly {_times_en(rule.n)}, found {count} ({rid}).")
+    return (f"{de} muss angegeben sein ({rid}).", f"{en} must be present ({rid}).")
+
+
+# Target table entry: (steps before the last one, rule, alternative index, predicates, anchored
+# at the document root?). Predicates are (index into the steps, predicate).
+Entry = tuple[tuple[str, ...], TableRule, int, tuple[tuple[int, Pred], ...], bool]
+# Absolute target entry: (number of steps from the context, rule, alternative, predicates)
+AbsEntry = tuple[int, TableRule, int, tuple[tuple[int, Pred], ...]]
+# Trie node over Clark tags from the root: (children, context position, targets, attribute targets)
+Trie = tuple[dict[str, Any], int, "list[AbsEntry] | None", "dict[str, list[AbsEntry]] | None", bool]
+# Per tag: (prefixed name, context candidates by position, targets ending here whatever the
+# parent, targets ending here by parent name, attribute targets by attribute name, watched?)
+TagInfo = tuple[str, tuple[tuple[int, Any], ...], "list[Entry] | None", "dict[str, list[Entry]] | None",
+                "dict[str, list[Entry]]", bool, bool]
+# A context node: [element, position, counts, prefixed name]; counts are
+# rule idx → [count, first location, surplus location, alternative index]
+CtxRec = list[Any]
+Frame = tuple[El, str, "CtxRec | None", "dict[str, Any] | None"]
+
+
+# lxml's stubs type attribute names as str | bytes; parsed documents always give str.
+keys: Callable[[El], list[str]] = etree._Element.keys  # type: ignore[assignment]
+
+
+def clark(pname: str) -> str:
+    pre, _, local = pname.partition(":")
+    return f"{{{NS_OF[pre]}}}{local}"
+
+
+NS_OF = {p: uri for uri, p in PREFIX.items()}
+
+
+class Pattern:
+    """A compiled Schematron syntax pattern: contexts by position and the rule table."""
+
+    def __init__(
+        self,
+        contexts: Mapping[int, tuple[str, Any]],
+        rows: Iterable[tuple[str, str, int, str, tuple[Any, ...], int]],
+        *,
+        named: Mapping[str, NamedContext],
+        unless: Mapping[str, tuple[Unless, str, str]],
+        special: Mapping[str, Special],
+        watch_names: Iterable[str] = (),
+        watch_attrs: Iterable[str] = (),
+    ) -> None:
+        self.rules = [TableRule(i, r[0], LEVELS[r[1]], r[2], r[3], r[4], r[5]) for i, r in enumerate(rows)]
+        self.unless = dict(unless)
+        self.special = dict(special)
+        self.watch_names = frozenset(watch_names)
+        self.watch_attrs = frozenset(watch_attrs)
+        for r in self.rules:
+            if r.kind == "unless" and r.id not in self.unless:
+                raise ValueError(f"{r.id}: no exemption condition")
+            if r.kind == "special" and r.id not in self.special:
+                raise ValueError(f"{r.id}: no hand-written check")
+        # trie under construction: clark tag → [children, pos, entries, attr entries]
+        trie: dict[str, list[Any]] = {}
+
+        def trie_node(path: str) -> list[Any]:
+            level = trie
+            node: list[Any] = []
+            for step in path.strip("/").split("/"):
+                node = level.setdefault(clark(step), [{}, 0, None, None])
+                level = node[0]
+            return node
+
+        self._by_name: dict[str, list[tuple[int, str, Any]]] = {}
+        self._named: list[tuple[int, NamedContext]] = []
+        for pos, (kind, data) in sorted(contexts.items()):
+            if kind == "abs":
+                for p in data:
+                    node = trie_node(p)
+                    node[1] = node[1] or pos
+            elif kind == "tail":
+                for steps in data:
+                    self._by_name.setdefault(steps[-1], []).append((pos, "tail", tuple(steps[:-1])))
+            elif kind == "named":
+                self._named.append((pos, named[data]))
+            else:
+                raise ValueError(f"context kind {kind}")
+        # rules per position that must be looked at even where nothing was counted
+        self._eager: dict[int, list[TableRule]] = {}
+        for r in self.rules:
+            if r.kind in ("exact", "present", "special"):
+                self._eager.setdefault(r.pos, []).append(r)
+        self._tail: dict[str, list[Entry]] = {}
+        for r in self.rules:
+            for ai, (anchor, steps) in enumerate(r.targets):
+                plain = tuple(_plain(s) for s in steps)
+                preds = tuple((i, s[1]) for i, s in enumerate(steps) if not isinstance(s, str))
+                ctx = contexts[r.pos]
+                if anchor == "rel" and ctx[0] == "abs":
+                    for p in ctx[1]:
+                        elems = plain[:-1] if plain[-1].startswith("@") else plain
+                        node = trie_node(p + "/" + "/".join(elems)) if elems else trie_node(p)
+                        entry = (len(plain), r, ai, preds)
+                        if plain[-1].startswith("@"):
+                            if node[3] is None:
+                                node[3] = {}
+                            node[3].setdefault(plain[-1][1:], []).append(entry)
+                        else:
+                            if node[2] is None:
+                                node[2] = []
+                            node[2].append(entry)
+                else:
+                    self._tail.setdefault(plain[-1], []).append((plain[:-1], r, ai, preds, anchor == "doc"))
+
+        def freeze(level: dict[str, list[Any]]) -> dict[str, Trie]:
+            return {k: (freeze(v[0]), v[1], v[2], v[3], not (v[1] or v[2] or v[3]))
+                    for k, v in level.items()}
+
+        self._trie: dict[str, Trie] = freeze(trie)
+        self._attr_tail: dict[str, list[Entry]] = {
+            k[1:]: v for k, v in self._tail.items() if k.startswith("@")
+        }
+        self._tags: dict[str, TagInfo] = {}
+
+    def _taginfo(self, tag: str) -> TagInfo:
+        pname, ns, local = pname_of(tag)
+        cands = [(pos, data) for pos, kind, data in self._by_name.get(pname, ())]
+        cands += [(pos, nc) for pos, nc in self._named if nc.tag(ns, local)]
+        cands.sort(key=lambda c: c[0])
+        ends = self._tail.get(pname, [])
+        ends_any = [e for e in ends if not e[0]] or None
+        by_parent: dict[str, list[Entry]] = {}
+        for e in ends:
+            if e[0]:
+                by_parent.setdefault(e[0][-1], []).append(e)
+        # attribute targets are filtered by owner here, once per tag
+        attrs = {
+            name: hit
+            for name, entries in self._attr_tail.items()
+            if (hit := [e for e in entries if not e[0] or e[0][-1] == pname])
+        }
+        for name in self.watch_attrs:
+            attrs.setdefault(name, [])
+        watched = pname in self.watch_names
+        busy = bool(cands or ends_any or watched)
+        info: TagInfo = (pname, tuple(cands), ends_any, by_parent or None, attrs, watched, busy)
+        if len(self._tags) < 4096:  # bounded: tags come from untrusted documents
+            self._tags[tag] = info
+        return info
+
+    # ---- the walk ---------------------------------------------------------------------------
+
+    def evaluate(self, root: El) -> dict[str, list[Hit]]:
+        """All hits of the pattern in one walk: {rule id: [Hit, ...]}."""
+        state = State(root=root, names={}, attrs={})
+        stack: list[Frame] = []
+        ctx_recs: list[CtxRec] = []
+        info_get = self._tags.get
+        mkinfo = self._taginfo
+        eager = self._eager
+        watch_attrs = self.watch_attrs
+        names_w = state.names
+        attrs_w = state.attrs
+
+        def count(depth: int, ctx_depth: int, rule: TableRule, ai: int,
+                  preds: tuple[tuple[int, Pred], ...], loc: Loc) -> None:
+            if ctx_depth < 0:
+                return
+            crec = stack[ctx_depth][2]
+            if crec is None or crec[1] != rule.pos:
+                return
+            if preds:
+                start = depth - len(rule.targets[ai][1]) + 1
+                for i, pred in preds:
+                    if not eval_pred(stack[start + i][0], pred):
+                        return
+            counts = crec[2]
+            if counts is None:
+                counts = crec[2] = {}
+                if crec[1] not in eager:
+                    ctx_recs.append(crec)
+            rec = counts.get(rule.idx)
+            if rec is None:
+                counts[rule.idx] = rec = [0, loc, None, ai]
+            rec[0] += 1
+            if rec[0] == rule.n + 1:
+                rec[2] = loc
+
+        def tails(entries: list[Entry], depth: int, loc: Loc) -> None:
+            for before, rule, ai, preds, doc in entries:
+                n = len(before)
+                start = depth - n  # depth of the first step
+                if start < (0 if doc else 1):
+                    continue
+                if n > 1 and any(stack[start + i][1] != before[i] for i in range(n - 1)):
+                    continue
+                count(depth, 0 if doc else start - 1, rule, ai, preds, loc)
+
+        push = stack.append
+        pop = stack.pop
+        trie = self._trie
+
+        # Document order over elements only (C-level iteration, no Python recursion); the
+        # stack of ancestors is kept by comparing each element's parent with the stack top.
+        for el in root.iter(etree.Element):
+            parent = el.getparent()
+            if parent is None:
+                level: dict[str, Trie] | None = trie
+            else:
+                while stack[-1][0] is not parent:
+                    pop()
+                level = stack[-1][3]
+            depth = len(stack)
+            tag: str = el.tag  # elements only: iter(etree.Element)
+            info = info_get(tag)
+            if info is None:
+                info = mkinfo(tag)
+            node = level.get(tag) if level is not None else None
+            if node is None:
+                sub = pos = entries = attr_entries = None
+                plain = True
+            else:
+                sub, pos, entries, attr_entries, plain = node
+            if plain and not info[6]:
+                # nothing is bound to this element itself: only its attributes matter here
+                push((el, info[0], None, sub))
+                if info[3] and depth:
+                    t = info[3].get(stack[depth - 1][1])
+                    if t:
+                        tails(t, depth, el)
+                attr_map = info[4]
+                for name in keys(el):
+                    t = attr_map.get(name)
+                    if t is not None:
+                        if name in watch_attrs:
+                            attrs_w.setdefault(name, []).append(el)
+                        if t:
+                            tails(t, depth + 1, (el, name))
+                continue
+            pname, cands, ends_any, ends_by_parent, attr_map, watched, _ = info
+            for cpos, data in cands:
+                if pos and cpos > pos:
+                    break
+                if type(data) is tuple:
+                    n = len(data)
+                    ok = depth >= n and all(stack[depth - n + i][1] == data[i] for i in range(n))
+                else:
+                    ok = data.node is None or data.node(el, stack)
+                if ok:
+                    pos = cpos
+                    break
+            crec: CtxRec | None = None
+            if pos:
+                crec = [el, pos, None, pname]
+                if pos in eager:
+                    ctx_recs.append(crec)
+            push((el, pname, crec, sub))
+            if watched:
+                names_w.setdefault(pname, []).append(el)
+            if entries:
+                for up, rule, ai, preds in entries:
+                    count(depth, depth - up, rule, ai, preds, el)
+            if ends_any:
+                tails(ends_any, depth, el)
+            if ends_by_parent and depth:
+                t = ends_by_parent.get(stack[depth - 1][1])
+                if t:
+                    tails(t, depth, el)
+            if attr_map or attr_entries:
+                for name in keys(el):
+                    if attr_entries:
+                        hits = attr_entries.get(name)
+                        if hits:
+                            for up, rule, ai, preds in hits:
+                                count(depth + 1, depth + 1 - up, rule, ai, preds, (el, name))
+                    t = attr_map.get(name)
+                    if t is not None:
+                        if name in watch_attrs:
+                            attrs_w.setdefault(name, []).append(el)
+                        if t:
+                            tails(t, depth + 1, (el, name))
+
+        return self._finish(ctx_recs, state)
+
+    # ---- turning counts into hits -----------------------------------------------------------
+
+    def _finish(self, ctx_recs: list[CtxRec], state: State) -> dict[str, list[Hit]]:
+        out: dict[str, list[Hit]] = {}
+        rules = self.rules
+        for el, pos, counts, pname in ctx_recs:
+            counts = counts or {}
+            ctx_name = None if el is state.root else pname
+            for idx, rec in counts.items():
+                rule = rules[idx]
+                kind = rule.kind
+                if kind in ("exact", "present"):
+                    continue  # eager: below
+                count, first, surplus, _ = rec
+                if kind == "absent":
+                    self._add(out, rule, first, *table_message(rule, ctx_name, count))
+                elif kind == "max":
+                    if count > rule.n:
+                        self._add(out, rule, surplus, *table_message(rule, ctx_name, count))
+                elif kind == "unless":
+                    fn, hint_de, hint_en = self.unless[rule.id]
+                    if not fn(el, state):
+                        self._add(out, rule, first,
+                                  *table_message(rule, ctx_name, count, (hint_de, hint_en)))
+            for rule in self._eager.get(pos, ()):
+                if rule.kind == "special":
+                    res = self.special[rule.id](el, state)
+                    if res is not None:
+                        self._add(out, rule, *res)
+                    continue
+                rec = counts.get(rule.idx)
+                count = rec[0] if rec else 0
+                if rule.kind == "exact" and count != rule.n:
+                    loc = rec[2] if rec and rec[2] is not None else el
+                    self._add(out, rule, loc, *table_message(rule, ctx_name, count))
+                elif rule.kind == "present" and count == 0:
+                    self._add(out, rule, el, *table_message(rule, ctx_name, count))
+        return out
+
+    @staticmethod
+    def _add(out: dict[str, list[Hit]], rule: TableRule, loc: Loc, de: str, en: str) -> None:
+        out.setdefault(rule.id, []).append(Hit(xpath_of(loc), de, en))
+
+
+# ---- registration ---------------------------------------------------------------------------
+
+def _context_label(ctx: tuple[str, Any]) -> str:
+    kind, data = ctx
+    if kind == "abs":
+        return str(data[0]).rsplit("/", 1)[1]
+    if kind == "tail":
+        return " | ".join("/".join(steps) for steps in data)
+    return str(data)
+
+
+def _description(rule: TableRule, label: str) -> str:
+    targets = " | ".join(target_text(t) for t in rule.targets)
+    if rule.kind in ("absent", "unless"):
+        text = f"{targets} should not be present"
+        if rule.kind == "unless":
+            text += " (with an exemption)"
+    elif rule.kind == "max":
+        text = f"{targets} at most {_times_en(rule.n)}"
+    elif rule.kind == "exact":
+        text = f"{targets} exactly {_times_en(rule.n)}"
+    elif rule.kind == "present":
+        text = f"{targets} must be present"
+    else:
+        text = "hand-written syntax check"
+    return f"{text} (in {label})"
+
+
+def register_pattern(name: str, family: Family, pattern: Pattern,
+                     contexts: Mapping[int, tuple[str, Any]],
+                     bts: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    """Register a pattern as one rule family: one evaluation per document, every rule listed."""
+
+    def _unused(ctx: Context) -> Iterable[Hit]:
+        return ()
+
+    def evaluate(ctx: Context) -> dict[str, list[Hit]]:
+        return pattern.evaluate(ctx.root)
+
+    members = [
+        Rule(
+            id=r.id,
+            level=r.level,
+            source="en16931",
+            layer="syntax",
+            bts=(bts or {}).get(r.id, ()),
+            syntaxes=frozenset((family,)),
+            description=_description(r, _context_label(contexts[r.pos])),
+            check=_unused,
+        )
+        for r in pattern.rules
+    ]
+    register_family(name, source="en16931", syntaxes=(family,), members=members, evaluate=evaluate)
