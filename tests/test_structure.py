@@ -319,6 +319,54 @@ def test_extension_content_wildcard(content: str, ok: bool) -> None:
     assert lx is ok
 
 
+SIG = """<sig:UBLDocumentSignatures \
+xmlns:sig="urn:oasis:names:specification:ubl:schema:xsd:CommonSignatureComponents-2" \
+xmlns:sac="urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2" \
+xmlns:sbc="urn:oasis:names:specification:ubl:schema:xsd:SignatureBasicComponents-2" \
+xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><sac:SignatureInformation>
+  <cbc:ID>urn:x</cbc:ID><sbc:ReferencedSignatureID>urn:y</sbc:ReferencedSignatureID>
+  <ds:Signature Id="sig1"><ds:SignedInfo>
+    <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+    <ds:SignatureMethod Algorithm="urn:rsa-sha256">{HMAC}</ds:SignatureMethod>
+    <ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="urn:enveloped">{XPATH}</ds:Transform>\
+</ds:Transforms><ds:DigestMethod Algorithm="urn:sha256"/><ds:DigestValue>{DIGEST}</ds:DigestValue>\
+</ds:Reference></ds:SignedInfo>
+   <ds:SignatureValue>QUJD</ds:SignatureValue><ds:KeyInfo>{KEYINFO}</ds:KeyInfo>{OBJECT}
+  </ds:Signature></sac:SignatureInformation></sig:UBLDocumentSignatures>"""
+XADES = ('<ds:Object><xades:QualifyingProperties xmlns:xades="http://uri.etsi.org/01903/v1.3.2#" '
+         'Target="#sig1"><xades:SignedProperties Id="sp"><xades:SignedSignatureProperties>'
+         "<xades:SigningTime>{T}</xades:SigningTime></xades:SignedSignatureProperties>"
+         "</xades:SignedProperties></xades:QualifyingProperties></ds:Object>")
+
+
+@pytest.mark.parametrize(
+    ("subs", "ok"),
+    [
+        ({}, True),
+        ({"HMAC": "<ds:HMACOutputLength>128</ds:HMACOutputLength>"}, True),
+        ({"HMAC": "<ds:HMACOutputLength>12.5</ds:HMACOutputLength>"}, False),
+        ({"XPATH": '<ds:XPath>/a</ds:XPath><foo:x xmlns:foo="urn:foo"/>'}, True),
+        ({"DIGEST": "QUJ"}, False),
+        ({"KEYINFO": ""}, False),
+        ({"KEYINFO": "<ds:X509Data><ds:X509Certificate>QUJD</ds:X509Certificate></ds:X509Data>"}, True),
+        ({"KEYINFO": '<foo:x xmlns:foo="urn:foo">t</foo:x>mixed text'}, True),
+        ({"KEYINFO": "<ds:Foo/>"}, False),
+        ({"OBJECT": XADES.replace("{T}", "2024-01-01T00:00:00Z")}, True),
+        ({"OBJECT": XADES.replace("{T}", "2024-01-01")}, False),
+        ({"OBJECT": '<ds:Object Id="sig1"/>'}, False),  # xs:ID values are unique per document
+        ({"OBJECT": '<ds:Object Id="1abc"/>'}, False),
+    ],
+)
+def test_signatures_in_extensions_are_checked_strictly(subs: dict[str, str], ok: bool) -> None:
+    doc = SIG
+    defaults = {"DIGEST": "QUJD", "KEYINFO": "<ds:KeyName>k</ds:KeyName>"}
+    for key in ("HMAC", "XPATH", "DIGEST", "KEYINFO", "OBJECT"):
+        doc = doc.replace("{" + key + "}", subs.get(key, defaults.get(key, "")))
+    found, lx, _ = run(ubl(ext=ext(doc)))
+    assert (found == []) is ok
+    assert lx is ok
+
+
 # -- xsi:type / xsi:nil ----------------------------------------------------------------------------
 def test_xsi_type_and_nil() -> None:
     good = 'currencyID="EUR" xsi:type="cbc:PayableAmountType"'

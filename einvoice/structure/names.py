@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from lxml import etree
 
 from einvoice.namespaces import PREFIX
@@ -44,9 +47,18 @@ def display(tag: str) -> str:
     return found
 
 
-def listing(tags: list[str] | tuple[str, ...], limit: int = 8) -> str:
-    shown = [display(t) for t in tags[:limit]]
-    more = len(tags) - limit
+def namespace_label(uri: str) -> str:
+    """A namespace by its usual prefix when we have one, else quoted in full."""
+    if not uri:
+        return "(kein Namensraum / no namespace)"
+    pre = _PREFIXES.get(uri)
+    return pre if pre else f"'{uri}'"
+
+
+def listing(items: Sequence[Any], lang: str = "en", limit: int = 8) -> str:
+    """Expected elements for a message: Clark names, or wildcards (objects with ``describe``)."""
+    shown = [display(t) if isinstance(t, str) else t.describe(lang) for t in items[:limit]]
+    more = len(items) - limit
     return ", ".join(shown) + (f", … (+{more})" if more > 0 else "")
 
 

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from einvoice.structure import datatypes as dt
+from einvoice.structure.names import namespace_label
 
 # Content kinds. TEXT marks a simple type used directly as an element's type.
 EMPTY, SIMPLE, SEQ, DFA, TEXT = 0, 1, 2, 3, 4
@@ -45,12 +46,17 @@ class Wildcard:
             return namespace not in (self.other, "")
         return namespace in self.listed
 
-    def describe(self) -> str:
+    def describe(self, lang: str) -> str:
+        """What the wildcard admits, in words (``lang`` "de" or "en")."""
         if self.any:
-            return "*"
+            return "ein beliebiges Element" if lang == "de" else "any element"
         if self.other is not None:
-            return f"*[namespace-uri() != '{self.other}']"
-        return " | ".join(f"Q{{{n}}}*" for n in sorted(self.listed))
+            ns = namespace_label(self.other)
+            if lang == "de":
+                return f"ein Element aus einem anderen Namensraum als {ns}"
+            return f"an element from a namespace other than {ns}"
+        names = ", ".join(namespace_label(n) for n in sorted(self.listed))
+        return f"ein Element aus {names}" if lang == "de" else f"an element from {names}"
 
 
 class SType:
@@ -103,27 +109,18 @@ class SType:
         self.min_len = d.get("minLen")
         self.max_len = d.get("maxLen")
         self.is_id = self.builtin == "ID"
-        self.trivial = (
-            self.check is None
-            and self.builtin not in ("list", "union")
-            and self.enum is None
-            and self.length is None
-            and self.min_len is None
-            and self.max_len is None
+        facet_free = (
+            self.enum is None and self.length is None and self.min_len is None and self.max_len is None
         )
-        if (
-            not self.trivial
-            and self.check is not None
-            and self.ws == "c"
-            and self.builtin in dt.NO_INNER_SPACE
-            and self.enum is None
-            and self.length is None
-            and self.min_len is None
-            and self.max_len is None
-        ):
-            check = self.check
-            ws = dt.XML_WS
-            self.quick = lambda raw: check(raw.strip(ws))
+        self.trivial = self.check is None and self.builtin not in ("list", "union") and facet_free
+        if self.check is not None and facet_free and self.ws == "c":
+            if self.builtin in dt.STRIP_ENOUGH:
+                check = self.check
+                ws = dt.XML_WS
+                self.quick = lambda raw: check(raw.strip(ws))
+            elif self.builtin == "base64Binary":
+                # The base64 check drops every whitespace character itself: no need to collapse.
+                self.quick = dt.is_base64
 
     def problem(self, raw: str) -> str | None:
         """None when ``raw`` is valid; otherwise what is wrong: "lexical", "enum" or "length"."""

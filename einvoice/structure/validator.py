@@ -186,19 +186,19 @@ class Walk:
                     self.wildcard_element(child, w)
                     break
             else:
-                expected = sorted(state.named) + [w.describe() for w, _ in state.wild]
+                expected: list[Any] = [*sorted(state.named), *(w for w, _ in state.wild)]
                 if tag in ct.names:
                     self.out_of_order(el, child, expected)
                 else:
                     self.unexpected(el, child, ct, expected)
         if not state.accepting:
-            expected = sorted(state.named) + [w.describe() for w, _ in state.wild]
+            want: list[Any] = [*sorted(state.named), *(w for w, _ in state.wild)]
             name = display(el.tag)
             self.report(
                 "EINV-STRUCT-MISSING",
                 xpath(el),
-                f"In {name} fehlt ein Pflichtelement; erwartet: {listing(expected)}.",
-                f"{name} lacks a required element; expected: {listing(expected)}.",
+                f"In {name} fehlt ein Pflichtelement; erwartet: {listing(want, 'de')}.",
+                f"{name} lacks a required element; expected: {listing(want, 'en')}.",
             )
 
     def empty(self, el: El, ct: CType) -> None:
@@ -474,7 +474,7 @@ class Walk:
             f"{name} may only contain child elements but contains the text '{v}'.",
         )
 
-    def unexpected(self, parent: El, child: El, ct: CType, expected: list[str]) -> None:
+    def unexpected(self, parent: El, child: El, ct: CType, expected: list[Any]) -> None:
         tag: str = child.tag
         name, pname = display(tag), display(parent.tag)
         local = local_of(tag)
@@ -490,18 +490,19 @@ class Walk:
                 f"{display(want)} (namespace '{namespace_of(want)}').",
             )
             return
-        exp = listing(expected) if expected else "–"
+        exp_de = listing(expected, "de") if expected else "kein weiteres Element"
+        exp_en = listing(expected, "en") if expected else "no further element"
         self.report(
             "EINV-STRUCT-UNKNOWN",
             xpath(child),
-            f"Das Element {name} ist in {pname} nicht vorgesehen; an dieser Stelle erwartet: {exp}.",
-            f"Element {name} is not allowed in {pname}; expected at this point: {exp}.",
+            f"Das Element {name} ist in {pname} nicht vorgesehen; an dieser Stelle erwartet: {exp_de}.",
+            f"Element {name} is not allowed in {pname}; expected at this point: {exp_en}.",
         )
 
-    def out_of_order(self, parent: El, child: El, expected: list[str]) -> None:
+    def out_of_order(self, parent: El, child: El, expected: list[Any]) -> None:
         name, pname = display(child.tag), display(parent.tag)
-        exp = listing(expected) if expected else "kein weiteres Element"
-        exp_en = listing(expected) if expected else "no further element"
+        exp = listing(expected, "de") if expected else "kein weiteres Element"
+        exp_en = listing(expected, "en") if expected else "no further element"
         self.report(
             "EINV-STRUCT-ORDER",
             xpath(child),
