@@ -103,7 +103,7 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     prefix = path + "/"
     names = _QNAMES
     out: list[tuple[str, El, str]] = []
-    seen: dict[str, int] = {}
+    seen: set[str] = set()
     repeated = False
     # Slicing hands over all child proxies at once, cheaper than iterating the element.
     children: list[El] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
@@ -114,13 +114,17 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
         q = names.get(t) or qname(t)
         if q in seen:
             repeated = True
-        seen[q] = seen.get(q, 0) + 1
+        else:
+            seen.add(q)
         out.append((q, c, prefix + q))
     if repeated:
         # Rare path: number the siblings that share a name.
+        total: dict[str, int] = {}
+        for q, _c, _p in out:
+            total[q] = total.get(q, 0) + 1
         n: dict[str, int] = {}
         for i, (q, c, _p) in enumerate(out):
-            if seen[q] > 1:
+            if total[q] > 1:
                 k = n[q] = n.get(q, 0) + 1
                 out[i] = (q, c, f"{prefix}{q}[{k}]")
     return out

@@ -63,7 +63,8 @@ from einvoice.readers._common import (
 )
 from einvoice.syntax import Syntax
 
-_NOTE_CODE = re.compile(r"#([A-Za-z0-9]{1,3})#")
+# EN 16931 UBL binding: a note may start with its subject code as "#CODE#".
+_NOTE_CODE = re.compile(r"#([^#\s]+)#")
 
 # Address fields per party: UBL element → model field (the same names in every address class).
 _ADDRESS = {
