@@ -385,11 +385,36 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
     UBL: ``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'``. CII: ``upper-case(
     ram:TypeCode) = 'VAT'`` as written (``normalize`` trims it first, as BR-CO-17 does).
     """
+    if _all_vat(ctx):
+        return True
     key = (code.path, normalize)
     memo: dict[tuple[str, bool], bool] = ctx.cache.setdefault("core.vat", {})
     got = memo.get(key)
     if got is None:
         got = memo[key] = _vat_typed(ctx, code, normalize)
+    return got
+
+
+def _all_vat(ctx: Context) -> bool:
+    """Whether every tax category of the document is plainly VAT (the usual case, one C walk)."""
+    got: bool | None = ctx.cache.get("core.all_vat")
+    if got is None:
+        got = True
+        if ctx.family == "ubl":
+            scheme, ident = clark("cac:TaxScheme"), clark("cbc:ID")
+            tags = (clark("cac:TaxCategory"), clark("cac:ClassifiedTaxCategory"))
+            for cat in ctx.root.iter(*tags):
+                ids = [i.text for s in cat.iterchildren(scheme) for i in s.iterchildren(ident)]
+                if "VAT" not in ids:
+                    got = False
+                    break
+        else:
+            type_code = clark("ram:TypeCode")
+            for tax in ctx.root.iter(clark("ram:ApplicableTradeTax"), clark("ram:CategoryTradeTax")):
+                if "VAT" not in [t.text for t in tax.iterchildren(type_code)]:
+                    got = False
+                    break
+        ctx.cache["core.all_vat"] = got
     return got
 
 

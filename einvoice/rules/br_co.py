@@ -14,12 +14,11 @@ from typing import Final
 
 from lxml import etree
 
-from einvoice.model import Amount, Identifier
+from einvoice.model import Amount, Identifier, InvoiceLine
 from einvoice.model.values import parse_decimal
 from einvoice.rules._core_helpers import (
     HUNDRED,
     ZERO,
-    all_lines,
     breakdown_contexts,
     cents,
     dcents,
@@ -509,6 +508,13 @@ def br_co_18(ctx: Context) -> Iterable[Hit]:
 # --- periods -----------------------------------------------------------------------------------
 
 
+def _sub_lines(lines: list[InvoiceLine]) -> Iterable[InvoiceLine]:
+    for line in lines:
+        for sub in line.sub_lines:
+            yield sub
+            yield from _sub_lines([sub])
+
+
 @rule("BR-CO-19", level=E, source=EN, layer="core", bts=("BG-14", "BT-73", "BT-74"))
 def br_co_19(ctx: Context) -> Iterable[Hit]:
     """BR-CO-19: An invoicing period (BG-14) shall have a start date (BT-73) or an end date (BT-74).
@@ -525,9 +531,7 @@ def br_co_19(ctx: Context) -> Iterable[Hit]:
                     and first(el, "cbc:DescriptionCode") is None):
                 pos = f"[{i}]" if len(periods) > 1 else ""
                 yield hit(f"{root_path(ctx)}/cac:InvoicePeriod{pos}", de, en)
-        for line in all_lines(ctx):
-            if line in ctx.invoice.lines:
-                continue
+        for line in _sub_lines(ctx.invoice.lines):
             p = line.period
             if p is not None and p.start is None and p.end is None:
                 yield hit(p.path, de, en)
