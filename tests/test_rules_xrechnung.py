@@ -15,7 +15,7 @@ from lxml import etree
 
 from einvoice import readers, scenario
 from einvoice.model import Invoice
-from einvoice.model.invoice import Buyer, BuyerAddress, Seller, SellerAddress, SellerContact, VatBreakdown
+from einvoice.model.invoice import Buyer, BuyerAddress, Seller, SellerAddress, VatBreakdown
 from einvoice.model.values import Code, Percent, Text
 from einvoice.rules import RULES, br_de, br_de_cvd, br_dex, br_tmp, peppol_en16931
 from einvoice.rules import _xr_helpers as h
@@ -211,6 +211,21 @@ def test_blank_seller_city_fires_br_de_3_but_not_buyer() -> None:
     assert "PEPPOL-EN16931-R008" in got  # the whitespace-only element is also empty for Peppol
 
 
+def test_every_cii_contact_is_checked() -> None:
+    second = "<ram:DefinedTradeContact><ram:PersonName>B</ram:PersonName></ram:DefinedTradeContact>"
+    xml = cii().replace("<ram:PostalTradeAddress><ram:PostcodeCode>53111", second + "<ram:PostalTradeAddress><ram:PostcodeCode>53111")
+    assert {"BR-DE-6", "BR-DE-7", "BR-DE-27", "BR-DE-28"} <= fired(xml)
+
+
+def test_second_ubl_delivery_address_is_checked() -> None:
+    delivery = ("<cac:Delivery><cbc:ActualDeliveryDate>2024-02-01</cbc:ActualDeliveryDate></cac:Delivery>"
+                "<cac:Delivery><cac:DeliveryLocation><cac:Address><cbc:CityName>Bonn</cbc:CityName>"
+                "<cac:Country><cbc:IdentificationCode>DE</cbc:IdentificationCode></cac:Country>"
+                "</cac:Address></cac:DeliveryLocation></cac:Delivery>")
+    got = fired(ubl().replace("<cac:PaymentMeans>", delivery + "<cac:PaymentMeans>"))
+    assert "BR-DE-11" in got and "BR-DE-10" not in got
+
+
 def test_contact_rules() -> None:
     assert {"BR-DE-27"} <= fired(ubl().replace("+49 228 1234", "n/a 12"))
     assert {"BR-DE-28"} <= fired(ubl().replace("team@example.org", "team@example"))
@@ -376,17 +391,14 @@ def _run(rule_id: str, inv: Invoice) -> list[str]:
 
 
 def test_model_rules_on_hand_built_invoices() -> None:
-    contact = SellerContact(path="/c", telephone=Text(raw="", path="/c/t"), email=None)
-    addr = SellerAddress(path="/a", city=Text(raw="Bonn", path="/a/c"), post_code=None)
-    inv = Invoice(syntax="ubl-invoice", seller=Seller(path="/s", contact=contact, address=addr),
+    addr = SellerAddress(path="/a", city=Text(raw="Bonn", path="/a/c"), post_code=Text(raw=" ", path="/a/p"))
+    inv = Invoice(syntax="ubl-invoice", seller=Seller(path="/s", address=addr),
                   buyer=Buyer(path="/b", address=BuyerAddress(path="/ba")))
-    assert _run("BR-DE-6", inv) == ["/c"]
-    assert _run("BR-DE-7", inv) == ["/c"]
-    assert _run("BR-DE-27", inv) == ["/c/t"]
     assert _run("BR-DE-3", inv) == []
-    assert _run("BR-DE-4", inv) == ["/a"]
+    assert _run("BR-DE-4", inv) == ["/a/p"]
     assert _run("BR-DE-8", inv) == ["/ba"] and _run("BR-DE-9", inv) == ["/ba"]
-    assert _run("BR-DE-10", inv) == []  # no delivery address, nothing to check
+    inv.buyer = None  # no buyer address, nothing to check
+    assert _run("BR-DE-8", inv) == []
     assert _run("BR-DE-15", inv) != []
     assert _run("BR-DE-17", inv) != []
     inv.type_code = Code(raw="380", path="/t")

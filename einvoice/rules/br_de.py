@@ -425,21 +425,47 @@ def br_de_9(ctx: Context) -> Iterator[Hit]:
     )
 
 
+def _delivery_addresses(ctx: Context) -> list[El]:
+    """Every deliver-to address (BG-15) element; UBL allows several deliveries."""
+    d = doc(ctx)
+    if ctx.family == "cii":
+        return d.at(
+            rsm("SupplyChainTradeTransaction"),
+            ram("ApplicableHeaderTradeDelivery"),
+            ram("ShipToTradeParty"),
+            ram("PostalTradeAddress"),
+        )
+    return d.at(cac("Delivery"), cac("DeliveryLocation"), cac("Address"))
+
+
+def _delivery_hits(ctx: Context, ubl_tag: str, cii_tag: str, bt: str, de: str, en: str) -> Iterator[Hit]:
+    d = doc(ctx)
+    tag = ram(cii_tag) if ctx.family == "cii" else cbc(ubl_tag)
+    for a in _delivery_addresses(ctx):
+        found = d.kids(a, tag)
+        if not any_filled(found):
+            yield hit(
+                a,
+                f"{de} ({bt}) fehlt oder ist leer ('{_shown(found)}').",
+                f"{en} ({bt}) is missing or empty ('{_shown(found)}').",
+            )
+
+
 @xr_rule("BR-DE-10", level="error", bts=("BT-77",))
 def br_de_10(ctx: Context) -> Iterator[Hit]:
     """BR-DE-10: Deliver to city (BT-77) must be given when a delivery address (BG-15) exists."""
-    yield from _address_hits(
-        ctx, "delivery", "city", "BT-77", "Der Ort der Lieferanschrift", "The deliver to city"
+    yield from _delivery_hits(
+        ctx, "CityName", "CityName", "BT-77", "Der Ort der Lieferanschrift", "The deliver to city"
     )
 
 
 @xr_rule("BR-DE-11", level="error", bts=("BT-78",))
 def br_de_11(ctx: Context) -> Iterator[Hit]:
     """BR-DE-11: Deliver to post code (BT-78) must be given when a delivery address (BG-15) exists."""
-    yield from _address_hits(
+    yield from _delivery_hits(
         ctx,
-        "delivery",
-        "post_code",
+        "PostalZone",
+        "PostcodeCode",
         "BT-78",
         "Die Postleitzahl der Lieferanschrift",
         "The deliver to post code",
@@ -470,57 +496,75 @@ def br_de_5(ctx: Context) -> Iterator[Hit]:
             )
 
 
+def _contact_values(ctx: Context, d: Doc, c: El, what: str) -> list[El]:
+    """The telephone ("tel") or e-mail ("mail") elements of one seller contact element."""
+    if ctx.family == "cii":
+        comm = "TelephoneUniversalCommunication" if what == "tel" else "EmailURIUniversalCommunication"
+        leaf = "CompleteNumber" if what == "tel" else "URIID"
+        return d.below(c, ram(comm), ram(leaf))
+    return d.kids(c, cbc("Telephone") if what == "tel" else cbc("ElectronicMail"))
+
+
+def _shown(els: list[El]) -> str:
+    return " ".join(string_value(e) for e in els)
+
+
 @xr_rule("BR-DE-6", level="error", bts=("BT-42",))
 def br_de_6(ctx: Context) -> Iterator[Hit]:
     """BR-DE-6: Seller contact telephone number (BT-42) must be given."""
-    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
-    if c is not None and not _given(c.telephone):
-        yield Hit(
-            c.path,
-            f"Die Telefonnummer des Verkäufers (BT-42) fehlt oder ist leer ('{_raw(c.telephone)}').",
-            f"The seller contact telephone number (BT-42) is missing or empty ('{_raw(c.telephone)}').",
-        )
+    d = doc(ctx)
+    for c in _seller_contacts(ctx):
+        tel = _contact_values(ctx, d, c, "tel")
+        if not any_filled(tel):
+            yield hit(
+                c,
+                f"Die Telefonnummer des Verkäufers (BT-42) fehlt oder ist leer ('{_shown(tel)}').",
+                f"The seller contact telephone number (BT-42) is missing or empty ('{_shown(tel)}').",
+            )
 
 
 @xr_rule("BR-DE-7", level="error", bts=("BT-43",))
 def br_de_7(ctx: Context) -> Iterator[Hit]:
     """BR-DE-7: Seller contact email address (BT-43) must be given."""
-    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
-    if c is not None and not _given(c.email):
-        yield Hit(
-            c.path,
-            f"Die E-Mail-Adresse des Verkäufers (BT-43) fehlt oder ist leer ('{_raw(c.email)}').",
-            f"The seller contact email address (BT-43) is missing or empty ('{_raw(c.email)}').",
-        )
+    d = doc(ctx)
+    for c in _seller_contacts(ctx):
+        mail = _contact_values(ctx, d, c, "mail")
+        if not any_filled(mail):
+            yield hit(
+                c,
+                f"Die E-Mail-Adresse des Verkäufers (BT-43) fehlt oder ist leer ('{_shown(mail)}').",
+                f"The seller contact email address (BT-43) is missing or empty ('{_shown(mail)}').",
+            )
 
 
 @xr_rule("BR-DE-27", level="warning", bts=("BT-42",))
 def br_de_27(ctx: Context) -> Iterator[Hit]:
     """BR-DE-27: Seller contact telephone number (BT-42) should contain at least three digits."""
-    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
-    if c is not None and not has_three_digits(normalize(_raw(c.telephone))):
-        where = c.telephone.path if c.telephone else c.path
-        yield Hit(
-            where,
-            f"Die Telefonnummer des Verkäufers (BT-42) '{_raw(c.telephone)}' enthält weniger "
-            "als drei Ziffern.",
-            f"The seller telephone number (BT-42) '{_raw(c.telephone)}' has fewer than three digits.",
-        )
+    d = doc(ctx)
+    for c in _seller_contacts(ctx):
+        tel = _contact_values(ctx, d, c, "tel")
+        if not has_three_digits(normalize(_shown(tel))):
+            yield hit(
+                tel[0] if tel else c,
+                f"Die Telefonnummer des Verkäufers (BT-42) '{_shown(tel)}' enthält weniger als drei Ziffern.",
+                f"The seller telephone number (BT-42) '{_shown(tel)}' has fewer than three digits.",
+            )
 
 
 @xr_rule("BR-DE-28", level="warning", bts=("BT-43",))
 def br_de_28(ctx: Context) -> Iterator[Hit]:
     """BR-DE-28: Seller contact email address (BT-43) should be a plausible e-mail address."""
-    c = ctx.invoice.seller.contact if ctx.invoice.seller else None
-    if c is not None and not _EMAIL.fullmatch(normalize(_raw(c.email))):
-        where = c.email.path if c.email else c.path
-        yield Hit(
-            where,
-            f"Die E-Mail-Adresse des Verkäufers (BT-43) '{_raw(c.email)}' ist nicht plausibel "
-            "(genau ein @, davor und danach Zeichen, im Domänenteil ein Punkt).",
-            f"The seller email address (BT-43) '{_raw(c.email)}' is not plausible "
-            "(exactly one @, characters on both sides, a dot in the domain part).",
-        )
+    d = doc(ctx)
+    for c in _seller_contacts(ctx):
+        mail = _contact_values(ctx, d, c, "mail")
+        if not _EMAIL.fullmatch(normalize(_shown(mail))):
+            yield hit(
+                mail[0] if mail else c,
+                f"Die E-Mail-Adresse des Verkäufers (BT-43) '{_shown(mail)}' ist nicht plausibel "
+                "(genau ein @, davor und danach Zeichen, im Domänenteil ein Punkt).",
+                f"The seller email address (BT-43) '{_shown(mail)}' is not plausible "
+                "(exactly one @, characters on both sides, a dot in the domain part).",
+            )
 
 
 # --- VAT breakdown -------------------------------------------------------------------------------
