@@ -203,6 +203,11 @@ def test_unexpected_attributes() -> None:
 def test_xsi_schema_location_is_allowed() -> None:
     found, lx, _ = run(ubl(cur='currencyID="EUR" xsi:schemaLocation="urn:x x.xsd"'))
     assert found == [] and lx
+    # Xerces still checks the value against its type (a list of xs:anyURI).
+    found, _lx, _ = run(ubl(cur='currencyID="EUR" xsi:schemaLocation="urn:x x%zz.xsd"'))
+    assert [r for r, _ in found] == ["EINV-STRUCT-XSI"]
+    found, lx, _ = run(ubl(cur='currencyID="EUR" xsi:foo="1"'))
+    assert [r for r, _ in found] == ["EINV-STRUCT-ATTRIBUTE"] and not lx
 
 
 def test_fixed_attribute_value_cii() -> None:

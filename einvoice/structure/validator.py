@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from einvoice.report import Finding
+from einvoice.structure import datatypes as dt
 from einvoice.structure import messages as msg
 from einvoice.structure.names import attribute_path, display, listing, local_of, namespace_of, xpath
 from einvoice.structure.table import DFA, SEQ, SIMPLE, TEXT, CType, SType, Table, Wildcard
@@ -331,7 +332,19 @@ class Walk:
                     self.unique_id(el, name, value)
                 continue
             if name[0] == "{" and name.startswith(XSI, 1):
-                if name in (XSI_TYPE, XSI_NIL) or name in XSI_HINTS:
+                if name in (XSI_TYPE, XSI_NIL):
+                    continue
+                if name in XSI_HINTS:
+                    # Ignored as hints (the validator's schemas are fixed) but their values are
+                    # still checked: a list of URIs, or one URI.
+                    uris = value.split() if name == XSI_HINTS[0] else [dt.collapse_ws(value)]
+                    if not all(dt.is_any_uri(u) for u in uris):
+                        self.report(
+                            "EINV-STRUCT-XSI",
+                            attribute_path(el, name),
+                            f"{display(name)} '{msg.shown(value)}' enthält keine gültigen URIs.",
+                            f"{display(name)} '{msg.shown(value)}' does not hold valid URIs.",
+                        )
                     continue
             else:
                 aw = typ.aw
