@@ -85,8 +85,7 @@ def child(mode: str, config: WorkerConfig, ready: Any, start: Any, done: Any,
         memo: dict[bytes, Outcome] = {d: process(d) for d in docs}
         handler = InvoiceHandler(names, Router(table), pipeline=memo.__getitem__)
     else:
-        handler = InvoiceHandler(names, Router(table))
-        process(b"<warm-up/>")  # import the rule modules before the clock runs
+        handler = InvoiceHandler(names, Router(table))  # loads the rule modules
 
     class Count(Hooks):
         def message_done(self, outcome: str, duration_s: float, fields: Mapping[str, Any]) -> None:

@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from einvoice.routing.table import RoutingConfigError
     from einvoice.worker import build
     from einvoice.worker.config import ConfigError, from_env, validate_prefix
+    from einvoice.worker.consumer import TopologyConflict
 
     try:
         config = from_env().with_overrides(
@@ -51,5 +52,8 @@ def run(args: argparse.Namespace) -> int:
     log.info("worker_starting", prefix=config.prefix, routing=config.routing_path,
              municipalities=len(worker.table.municipalities) if worker.table else 0,
              prefetch=config.prefetch)
-    worker.run()
+    try:
+        worker.run()
+    except TopologyConflict:
+        return 2  # logged by the worker: a queue exists with other arguments
     return 0

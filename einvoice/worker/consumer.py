@@ -59,6 +59,10 @@ DRAIN_TIMEOUT_S = 30.0
 MAX_ERROR_CHARS = 2000
 
 
+class TopologyConflict(Exception):
+    """A queue or exchange exists with other arguments than ours; an operator must decide."""
+
+
 class State(Enum):
     PENDING = 0  # result published, not yet confirmed
     DONE = 1  # result confirmed: ack the delivery
@@ -123,6 +127,11 @@ class Worker:
             try:
                 self._declare_topology()
                 self._serve_once()
+            except pika.exceptions.ChannelClosedByBroker as exc:
+                if exc.reply_code == 406:  # PRECONDITION_FAILED: same name, other arguments
+                    log.error("topology_conflict", error=str(exc)[:500])
+                    raise TopologyConflict(str(exc)) from None
+                log.warning("broker_unavailable", error=repr(exc)[:500])
             except (pika.exceptions.AMQPError, OSError) as exc:
                 log.warning("broker_unavailable", error=repr(exc)[:500])
             if self._stop.is_set():

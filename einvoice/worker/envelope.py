@@ -95,5 +95,40 @@ def document_info(data: bytes, syntax: str | None, digest: str | None = None) ->
     )
 
 
+SCHEMA_ID = "https://einvoice.local/schemas/envelope.schema.json"
+# The model has its own schema (schemas/invoice.schema.json, tools/gen_schemas.py); referring to
+# it keeps one source of truth for the invoice and this file stable when the model grows.
+INVOICE_SCHEMA_REF = "invoice.schema.json"
+
+
+def _refs(node: Any, out: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            out.add(ref.removeprefix("#/$defs/"))
+        for v in node.values():
+            _refs(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _refs(v, out)
+
+
 def json_schema() -> dict[str, Any]:
-    return Envelope.model_json_schema(mode="serialization")
+    schema = Envelope.model_json_schema(mode="serialization")
+    prop = schema["properties"]["invoice"]
+    schema["properties"]["invoice"] = {
+        "anyOf": [{"$ref": INVOICE_SCHEMA_REF}, {"type": "null"}],
+        "description": prop.get("description", ""),
+    }
+    defs: dict[str, Any] = schema.pop("$defs", {})
+    keep: set[str] = set()
+    _refs(schema, keep)
+    while True:
+        more: set[str] = set()
+        for name in keep:
+            _refs(defs.get(name, {}), more)
+        if more <= keep:
+            break
+        keep |= more
+    schema["$defs"] = {k: v for k, v in defs.items() if k in keep}
+    return {"$id": SCHEMA_ID, **schema}

@@ -93,6 +93,11 @@ class InvoiceHandler:
         self.names = names
         self.router = router
         self.pipeline = pipeline
+        if pipeline is process:
+            # The rule modules load on first use; do it now, not on the first invoice.
+            from einvoice.rules import load_all
+
+            load_all()
 
     def handle(self, msg: Inbound) -> Publication:
         started = time.perf_counter()

@@ -219,3 +219,22 @@ def test_cli_topology_and_publish(config: WorkerConfig, table: RoutingTable, tmp
     finally:
         conn.close()
     assert main(["topology", "delete", "--routing", str(routing)]) == 2  # needs --yes
+
+
+def test_existing_queue_with_other_arguments_stops_the_worker(
+    config: WorkerConfig, table: RoutingTable
+) -> None:
+    from einvoice.worker import Worker
+    from einvoice.worker.consumer import TopologyConflict
+
+    names = Names(config.prefix)
+    conn = blocking()
+    try:
+        conn.channel().queue_declare(queue=names.rejected, durable=True,
+                                     arguments={"x-queue-type": "classic"})
+    finally:
+        conn.close()
+    w = Worker(WorkerConfig(**{**config.__dict__, "queue_type": "quorum"}),
+               InvoiceHandler(names, Router(table)), table=table)
+    with pytest.raises(TopologyConflict):
+        w.run(install_signal_handlers=False)
