@@ -162,14 +162,15 @@ def _group(obj: BaseModel, cii: bool, sub: bool) -> dict[str, Any]:
             in_sub = sub or key == "BG-DEX-01"
             if sub:
                 key = SUB_LINE_GROUPS.get(key, key)
-            if kind == _GROUP:
-                g = _group(v, cii, in_sub)
-                if g:
-                    out[key] = [g] if key in REPEATABLE else g
+            if key == "BG-16":
+                gs = _payment_groups(v, cii)
+            elif kind == _GROUP:
+                gs = [g] if (g := _group(v, cii, in_sub)) else []
             else:
                 gs = [g for g in (_group(x, cii, in_sub) for x in v) if g]
-                if gs:
-                    out[key] = gs if key in REPEATABLE else (gs[0] if len(gs) == 1 else gs)
+            if gs:
+                # A single-valued id that occurs more than once becomes a list as well.
+                out[key] = gs if key in REPEATABLE or len(gs) > 1 else gs[0]
     if isinstance(obj, PriceDetails) and obj.discount_indicator is not None \
             and obj.discount_indicator.raw != "false":
         out.pop("BT-147", None)
@@ -199,31 +200,10 @@ def _payment_groups(means: list[PaymentInstructions], cii: bool) -> list[dict[st
 
 def bt_view(invoice: Invoice) -> dict[str, Any]:
     """The BT view of ``invoice`` (see the module docstring and docs/model.md)."""
-    cii = invoice.syntax == "cii"
-    out: dict[str, Any] = {}
-    d = invoice.__dict__
-    for name, key, kind in plan(Invoice):
-        v = d[name]
-        if v is None or v == []:
-            continue
-        if key == "BG-16":
-            groups = _payment_groups(v, cii)
-            if groups:
-                out[key] = groups[0] if len(groups) == 1 else groups
-        elif key == "BG-DEX-09" and invoice.syntax != "ubl-invoice":
-            continue
-        elif kind == _VALUE:
-            _term(v, key, out, cii)
-        elif kind == _VALUES:
-            _terms(v, key, out, cii)
-        elif kind == _GROUP:
-            g = _group(v, cii, False)
-            if g:
-                out[key] = [g] if key in REPEATABLE else g
-        else:
-            gs = [g for g in (_group(x, cii, False) for x in v) if g]
-            if gs:
-                out[key] = gs if key in REPEATABLE else (gs[0] if len(gs) == 1 else gs)
+    out = _group(invoice, invoice.syntax == "cii", False)
+    if invoice.syntax != "ubl-invoice":
+        # The reference reads third-party payments (BG-DEX-09) from UBL Invoice only.
+        out.pop("BG-DEX-09", None)
     return out
 
 
