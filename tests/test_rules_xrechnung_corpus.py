@@ -7,13 +7,14 @@ must equal the oracle's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from conftest import corpus_bytes
+from conftest import SHARED, corpus_bytes
 
 from einvoice import intake, readers, scenario
-from einvoice.rules import br_de, br_de_cvd, br_dex, br_tmp, engine, peppol_en16931
+from einvoice.rules import RULES, br_de, br_de_cvd, br_dex, br_tmp, engine, peppol_en16931
 from einvoice.rules.registry import Context
 from einvoice.syntax import detect
 
@@ -49,3 +50,12 @@ def test_xrechnung_families_match_the_oracle(expected: dict[str, Any]) -> None:
     assert checked > 300
     if mismatches:
         pytest.fail(f"{len(mismatches)} of {checked} documents disagree, e.g. {mismatches[:5]}")
+
+
+def test_every_xrechnung_rule_is_registered_with_its_level_and_syntaxes() -> None:
+    ref = json.loads((SHARED / "reference" / "rules.json").read_text(encoding="utf-8"))
+    wanted = {(r["id"], s): r["default_level"] for r in ref["rules"] if r["source"] == "xrechnung"
+              for s in r["syntaxes"]}
+    ours = {key: r.level for key, r in RULES.items() if r.source == "xrechnung"}
+    assert len(wanted) > 140
+    assert ours == wanted
