@@ -9,7 +9,7 @@ flat lines with ``parent_line_id`` set, as CII writes them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from einvoice.model.invoice import (
     Buyer,
@@ -60,6 +60,11 @@ from einvoice.readers._common import (
     text,
     text_of,
 )
+
+# The address and contact classes differ per party only in their BT ids.
+A = TypeVar("A", SellerAddress, BuyerAddress, TaxRepresentativeAddress, DeliverToAddress)
+C = TypeVar("C", SellerContact, BuyerContact)
+_AllowanceOrCharge = DocumentAllowance | DocumentCharge | LineAllowance | LineCharge
 
 TOP = "/rsm:CrossIndustryInvoice"
 
@@ -215,7 +220,7 @@ def _single_id(r: _Party) -> Identifier | None:
     return r.ids[0] if r.ids else None
 
 
-def _address(el: El, path: str, cls: type[Any]) -> Any:
+def _address(el: El, path: str, cls: type[A]) -> A:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         f = _ADDRESS.get(q)
@@ -226,7 +231,7 @@ def _address(el: El, path: str, cls: type[Any]) -> Any:
     return new(cls, path=path, **d)
 
 
-def _contact(el: El, path: str, cls: type[Any]) -> Any:
+def _contact(el: El, path: str, cls: type[C]) -> C:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "ram:PersonName" or q == "ram:DepartmentName":
@@ -569,7 +574,7 @@ def _tax(el: El, path: str, inv: dict[str, Any]) -> VatBreakdown:
     return new(VatBreakdown, path=path, **d)
 
 
-def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
+def _allowance_charge(el: El, path: str, *, doc_level: bool) -> _AllowanceOrCharge | None:
     d: dict[str, Any] = {}
     indicator = None
     for q, c, p in kids(el, path):
@@ -594,11 +599,15 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
                     d.setdefault("vat_category_code", code(c2, p2))
                 elif q2 == "ram:RateApplicablePercent":
                     d.setdefault("vat_rate", percent(c2, p2))
+    # xs:boolean: "1"/"0" mean the same as "true"/"false" (the literal is kept in ``indicator``).
+    cls: type[_AllowanceOrCharge]
     if indicator in ("true", "1"):
-        return new(DocumentCharge if doc_level else LineCharge, path=path, **d)
-    if indicator in ("false", "0"):
-        return new(DocumentAllowance if doc_level else LineAllowance, path=path, **d)
-    return None
+        cls = DocumentCharge if doc_level else LineCharge
+    elif indicator in ("false", "0"):
+        cls = DocumentAllowance if doc_level else LineAllowance
+    else:
+        return None
+    return new(cls, path=path, **d)
 
 
 def _line(el: El, path: str) -> InvoiceLine:

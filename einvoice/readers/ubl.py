@@ -8,7 +8,7 @@ are skipped, values that do not parse keep ``value=None``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from einvoice.model.invoice import (
     Buyer,
@@ -62,6 +62,11 @@ from einvoice.readers._common import (
     text_of,
 )
 from einvoice.syntax import Syntax
+
+# The address and contact classes differ per party only in their BT ids.
+A = TypeVar("A", SellerAddress, BuyerAddress, TaxRepresentativeAddress, DeliverToAddress)
+C = TypeVar("C", SellerContact, BuyerContact)
+_AllowanceOrCharge = DocumentAllowance | DocumentCharge | LineAllowance | LineCharge
 
 # EN 16931 UBL binding: a note may start with its subject code as "#CODE#".
 _NOTE_CODE = re.compile(r"#([^#\s]+)#")
@@ -270,7 +275,7 @@ def _additional_document(
     documents.append(new(SupportingDocument, path=path, **d))
 
 
-def _address(el: El, path: str, cls: type[Any]) -> Any:
+def _address(el: El, path: str, cls: type[A]) -> A:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         f = _ADDRESS.get(q)
@@ -287,7 +292,7 @@ def _address(el: El, path: str, cls: type[Any]) -> Any:
     return new(cls, path=path, **d)
 
 
-def _contact(el: El, path: str, cls: type[Any]) -> Any:
+def _contact(el: El, path: str, cls: type[C]) -> C:
     d: dict[str, Any] = {}
     for q, c, p in kids(el, path):
         if q == "cbc:Name":
@@ -526,7 +531,7 @@ def _third_party(el: El, path: str) -> ThirdPartyPayment:
     return new(ThirdPartyPayment, path=path, **d)
 
 
-def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
+def _allowance_charge(el: El, path: str, *, doc_level: bool) -> _AllowanceOrCharge | None:
     """A document or line allowance/charge, or None when ChargeIndicator is missing or odd."""
     d: dict[str, Any] = {}
     indicator = None
@@ -551,11 +556,15 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> Any:
                     d.setdefault("vat_category_code", code(c2, p2))
                 elif q2 == "cbc:Percent":
                     d.setdefault("vat_rate", percent(c2, p2))
+    # xs:boolean: "1"/"0" mean the same as "true"/"false" (the literal is kept in ``indicator``).
+    cls: type[_AllowanceOrCharge]
     if indicator in ("true", "1"):
-        return new(DocumentCharge if doc_level else LineCharge, path=path, **d)
-    if indicator in ("false", "0"):
-        return new(DocumentAllowance if doc_level else LineAllowance, path=path, **d)
-    return None
+        cls = DocumentCharge if doc_level else LineCharge
+    elif indicator in ("false", "0"):
+        cls = DocumentAllowance if doc_level else LineAllowance
+    else:
+        return None
+    return new(cls, path=path, **d)
 
 
 def _tax_totals(totals: list[tuple[El, str]], inv: dict[str, Any], breakdown: list[VatBreakdown]) -> None:
