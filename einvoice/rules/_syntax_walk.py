@@ -36,6 +36,7 @@ Step = str | tuple[str, Pred]
 Target = tuple[str, tuple[Step, ...]]
 
 LEVELS: dict[str, Level] = {"e": "error", "w": "warning", "i": "information"}
+_LAZY = frozenset(("absent", "max", "unless"))
 
 
 @dataclass
@@ -71,6 +72,8 @@ class TableRule:
     kind: str  # absent | max | exact | present | unless | special
     targets: tuple[Target, ...]
     n: int
+    # judged only where its target was found (absent, at most n, absent-unless)
+    lazy: bool
 
 
 def pname_of(tag: str) -> tuple[str, str, str]:
@@ -242,7 +245,8 @@ class Pattern:
         watch_names: Iterable[str] = (),
         watch_attrs: Iterable[str] = (),
     ) -> None:
-        self.rules = [TableRule(i, r[0], LEVELS[r[1]], r[2], r[3], r[4], r[5]) for i, r in enumerate(rows)]
+        self.rules = [TableRule(i, r[0], LEVELS[r[1]], r[2], r[3], r[4], r[5], r[3] in _LAZY)
+                      for i, r in enumerate(rows)]
         self.unless = dict(unless)
         self.special = dict(special)
         self.watch_names = frozenset(watch_names)
@@ -280,8 +284,12 @@ class Pattern:
         # rules per position that must be looked at even where nothing was counted
         self._eager: dict[int, list[TableRule]] = {}
         for r in self.rules:
-            if r.kind in ("exact", "present", "special"):
+            if not r.lazy:
                 self._eager.setdefault(r.pos, []).append(r)
+        self._eager_fns: dict[int, list[tuple[TableRule, Special | None]]] = {
+            pos: [(r, self.special.get(r.id) if r.kind == "special" else None) for r in rules]
+            for pos, rules in self._eager.items()
+        }
         self._tail: dict[str, list[Entry]] = {}
         for r in self.rules:
             for ai, (anchor, steps) in enumerate(r.targets):
@@ -347,6 +355,7 @@ class Pattern:
         state = State(root=root, names={}, attrs={})
         stack: list[Frame] = []
         ctx_recs: list[CtxRec] = []
+        flagged: list[tuple[CtxRec, TableRule, list[Any]]] = []
         info_get = self._tags.get
         mkinfo = self._taginfo
         eager = self._eager
@@ -369,14 +378,14 @@ class Pattern:
             counts = crec[2]
             if counts is None:
                 counts = crec[2] = {}
-                if crec[1] not in eager:
-                    ctx_recs.append(crec)
             rec = counts.get(rule.idx)
             if rec is None:
                 counts[rule.idx] = rec = [0, loc, None, ai]
             rec[0] += 1
             if rec[0] == rule.n + 1:
                 rec[2] = loc
+                if rule.lazy:
+                    flagged.append((crec, rule, rec))
 
         def tails(entries: list[Entry], depth: int, loc: Loc) -> None:
             for before, rule, ai, preds, doc in entries:
@@ -472,40 +481,40 @@ class Pattern:
                         if t:
                             tails(t, depth + 1, (el, name))
 
-        return self._finish(ctx_recs, state)
+        return self._finish(ctx_recs, flagged, state)
 
     # ---- turning counts into hits -----------------------------------------------------------
 
-    def _finish(self, ctx_recs: list[CtxRec], state: State) -> dict[str, list[Hit]]:
+    def _finish(self, ctx_recs: list[CtxRec], flagged: list[tuple[CtxRec, TableRule, list[Any]]],
+                state: State) -> dict[str, list[Hit]]:
         out: dict[str, list[Hit]] = {}
-        rules = self.rules
+        root = state.root
+        # absent / at most n / absent-unless: only what was found (more than n times)
+        for crec, rule, rec in flagged:
+            el, _, _, pname = crec
+            ctx_name = None if el is root else pname
+            count, first, surplus, _ = rec
+            kind = rule.kind
+            if kind == "absent":
+                self._add(out, rule, first, *table_message(rule, ctx_name, count))
+            elif kind == "max":
+                self._add(out, rule, surplus, *table_message(rule, ctx_name, count))
+            elif kind == "unless":
+                fn, hint_de, hint_en = self.unless[rule.id]
+                if not fn(el, state):
+                    self._add(out, rule, first, *table_message(rule, ctx_name, count, (hint_de, hint_en)))
+        # exactly n / present / hand-written: every context node
+        eager = self._eager_fns
         for el, pos, counts, pname in ctx_recs:
-            counts = counts or {}
-            ctx_name = None if el is state.root else pname
-            for idx, rec in counts.items():
-                rule = rules[idx]
-                kind = rule.kind
-                if kind in ("exact", "present"):
-                    continue  # eager: below
-                count, first, surplus, _ = rec
-                if kind == "absent":
-                    self._add(out, rule, first, *table_message(rule, ctx_name, count))
-                elif kind == "max":
-                    if count > rule.n:
-                        self._add(out, rule, surplus, *table_message(rule, ctx_name, count))
-                elif kind == "unless":
-                    fn, hint_de, hint_en = self.unless[rule.id]
-                    if not fn(el, state):
-                        self._add(out, rule, first,
-                                  *table_message(rule, ctx_name, count, (hint_de, hint_en)))
-            for rule in self._eager.get(pos, ()):
-                if rule.kind == "special":
-                    res = self.special[rule.id](el, state)
+            for rule, special in eager[pos]:
+                if special is not None:
+                    res = special(el, state)
                     if res is not None:
                         self._add(out, rule, *res)
                     continue
-                rec = counts.get(rule.idx)
+                rec = counts.get(rule.idx) if counts else None
                 count = rec[0] if rec else 0
+                ctx_name = None if el is root else pname
                 if rule.kind == "exact" and count != rule.n:
                     loc = rec[2] if rec and rec[2] is not None else el
                     self._add(out, rule, loc, *table_message(rule, ctx_name, count))

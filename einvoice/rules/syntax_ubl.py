@@ -53,7 +53,10 @@ def _charge_indicator_is(el: El, want: bool) -> bool:
 
 def _not_under_priced_allowance(el: El, stack: list[Frame]) -> bool:
     # ancestor::cac:Price/cac:AllowanceCharge: any Price ancestor that has an allowance
-    return not any(f[1] == "cac:Price" and children(f[0], "cac:AllowanceCharge") for f in stack)
+    for frame in stack:  # noqa: SIM110 - a plain loop is cheaper on this hot path
+        if frame[1] == "cac:Price" and children(frame[0], "cac:AllowanceCharge"):
+            return False
+    return True
 
 
 NAMED = {
