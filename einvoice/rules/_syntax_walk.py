@@ -512,11 +512,11 @@ class Pattern:
                     if res is not None:
                         self._add(out, rule, *res)
                     continue
-                rec = counts.get(rule.idx) if counts else None
-                count = rec[0] if rec else 0
+                got: list[Any] | None = counts.get(rule.idx) if counts else None
+                count = got[0] if got else 0
                 ctx_name = None if el is root else pname
                 if rule.kind == "exact" and count != rule.n:
-                    loc = rec[2] if rec and rec[2] is not None else el
+                    loc = got[2] if got and got[2] is not None else el
                     self._add(out, rule, loc, *table_message(rule, ctx_name, count))
                 elif rule.kind == "present" and count == 0:
                     self._add(out, rule, el, *table_message(rule, ctx_name, count))
