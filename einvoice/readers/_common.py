@@ -9,6 +9,7 @@ fill ``__dict__`` directly from per-class defaults computed once. The property t
 
 from __future__ import annotations
 
+import sys
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -87,7 +88,8 @@ def qname(tag: str) -> str:
             q = f"{pre}:{local}" if pre else f"*[local-name()='{local}']"
         else:
             q = tag
-        _QNAMES[tag] = q
+        # Interned, so the readers' dispatch on name literals compares by identity first.
+        q = _QNAMES[tag] = sys.intern(q)
     return q
 
 
