@@ -279,3 +279,51 @@ def test_every_family_member_is_registered_once_per_syntax() -> None:
         for rid in members:
             r = RULES[(rid, "cii")]
             assert r.layer == "vat" and r.source == "en16931" and r.level == "error" and r.bts
+
+
+CII_DOC = f"""<rsm:CrossIndustryInvoice xmlns:rsm='{CII_NS['rsm']}' xmlns:ram='{CII_NS['ram']}'>
+<rsm:SupplyChainTradeTransaction>
+<ram:IncludedSupplyChainTradeLineItem><ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax>
+<ram:TypeCode> VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode></ram:ApplicableTradeTax>
+</ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>
+<ram:IncludedSupplyChainTradeLineItem><ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax>
+<ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S </ram:CategoryCode></ram:ApplicableTradeTax>
+</ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>
+</rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>"""
+CII_LINE = ("/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction"
+            "/ram:IncludedSupplyChainTradeLineItem[{n}]/ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax")
+
+
+def test_cii_type_code_and_category_code_are_read_as_written() -> None:
+    lines = []
+    for n in (1, 2):
+        p = CII_LINE.format(n=n)
+        lines.append(InvoiceLine(path=f"/l{n}", net_amount=amt("10"), vat=LineVat(
+            path=p, category_code=Code(raw="S", path=f"{p}/ram:CategoryCode"), rate=pct("0"))))
+    inv = invoice("cii", lines=lines)
+    ctx = Context(invoice=inv, root=etree.fromstring(CII_DOC), syntax="cii", scenario=by_name(SCEN["cii"]))
+    got = FAMILIES[("BR-S", "cii")].evaluate(ctx)
+    # Line 1: type code ' VAT' is no VAT; line 2: 'S ' is no S. Neither is a BR-S-05 context,
+    # and BR-S-01 (which ignores the type code) sees one S line and no S breakdown.
+    assert not got.get("BR-S-05")
+    assert got.get("BR-S-01")
+
+
+UBL_DOC = f"""<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}'
+xmlns:cbc='{UBL_NS['cbc']}'>
+<cac:TaxTotal><cac:TaxSubtotal><cac:TaxCategory><cbc:ID>E</cbc:ID>
+<cac:TaxScheme><cbc:ID>GST</cbc:ID></cac:TaxScheme></cac:TaxCategory></cac:TaxSubtotal></cac:TaxTotal>
+</ubl:Invoice>"""
+
+
+def test_ubl_breakdown_of_another_tax_scheme_is_no_vat_context() -> None:
+    path = "/ubl:Invoice/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID"
+    b = VatBreakdown(path="/ubl:Invoice/cac:TaxTotal/cac:TaxSubtotal",
+                     category_code=Code(raw="E", path=path), taxable_amount=amt("10"), tax_amount=amt("5"))
+    inv = invoice("ubl-invoice", lines=[line("S", "19", "10")], vat_breakdown=[b])
+    ctx = Context(invoice=inv, root=etree.fromstring(UBL_DOC), syntax="ubl-invoice",
+                  scenario=by_name(SCEN["ubl-invoice"]))
+    got = FAMILIES[("BR-E", "ubl")].evaluate(ctx)
+    assert not any(got.get(f"BR-E-{n:02d}") for n in (1, 8, 9, 10))
+    # Without the XML quirk (scheme VAT) the same model breaks BR-E-09 and BR-E-10.
+    assert {"BR-E-09", "BR-E-10"} <= set(fired(inv))

@@ -35,7 +35,8 @@ from lxml import etree
 from einvoice.model import Invoice, InvoiceLine
 from einvoice.model.invoice import VatBreakdown
 from einvoice.model.values import Amount, Code, Percent
-from einvoice.namespaces import ALL_NS, CAC, CBC, RAM
+from einvoice.namespaces import CAC, CBC, RAM
+from einvoice.readers._common import qname
 from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
 
 # --- per-document facts ---------------------------------------------------------------------
@@ -158,27 +159,71 @@ def _has_quirks(ctx: Context) -> bool:
 
 
 class _Resolver:
-    """Finds the XML text and tax scheme of a category code node by the model's path."""
+    """The XML text and tax scheme of category code nodes, by the model's paths.
+
+    Only built when :func:`_has_quirks` found something: then one pass over the category
+    elements computes each code node's path the way the readers write it (a position only where
+    siblings share the name), so resolving stays linear even for documents with many lines.
+    """
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
-        self.active = _has_quirks(ctx)
+        self.by_path: dict[str, tuple[str, bool]] | None = None
+        if not _has_quirks(ctx):
+            return
+        ubl = ctx.family == "ubl"
+        steps: dict[etree._Element, dict[etree._Element, str]] = {}
+        found: dict[str, tuple[str, bool]] = {}
+        tags = (_TAXCAT, _CLASSCAT) if ubl else _CII_TAX
+        code_tag = _UBL_ID if ubl else _CII_CODE
+        for cat in ctx.root.iter(*tags):
+            vat = _ubl_scheme_vat(cat) if ubl else _cii_type_vat(cat)
+            for el in cat.iterchildren(code_tag):
+                found[_reader_path(el, steps)] = (el.text or "", vat)
+        self.by_path = found
 
     def exact_and_vat(self, code: Code | None) -> tuple[str | None, bool]:
-        if not self.active or code is None:
+        if self.by_path is None or code is None:
             return None, True
-        try:
-            found = self.ctx.root.xpath(code.path, namespaces=ALL_NS)
-        except etree.XPathError:
+        got = self.by_path.get(code.path)
+        if got is None:
             return None, True
-        if not isinstance(found, list) or not found or not isinstance(found[0], etree._Element):
-            return None, True
-        el = found[0]
-        parent = el.getparent()
+        return got
+
+
+def _reader_path(el: etree._Element, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
+    """``el``'s XPath as the readers write it, with the sibling positions of each parent
+    computed once (``memo``)."""
+    parts: list[str] = []
+    node: etree._Element | None = el
+    while node is not None:
+        parent = node.getparent()
         if parent is None:
-            return el.text or "", True
-        vat = _ubl_scheme_vat(parent) if self.ctx.family == "ubl" else _cii_type_vat(parent)
-        return el.text or "", vat
+            parts.append(qname(node.tag) if isinstance(node.tag, str) else "*")
+            break
+        names = memo.get(parent)
+        if names is None:
+            names = memo[parent] = _child_steps(parent)
+        parts.append(names.get(node, "*"))
+        node = parent
+    parts.reverse()
+    return "/" + "/".join(parts)
+
+
+def _child_steps(parent: etree._Element) -> dict[etree._Element, str]:
+    children = [c for c in parent if isinstance(c.tag, str)]
+    counts: dict[str, int] = {}
+    for c in children:
+        counts[c.tag] = counts.get(c.tag, 0) + 1
+    seen: dict[str, int] = {}
+    out: dict[etree._Element, str] = {}
+    for c in children:
+        tag: str = c.tag
+        q = qname(tag)
+        if counts[tag] > 1:
+            n = seen[tag] = seen.get(tag, 0) + 1
+            q = f"{q}[{n}]"
+        out[c] = q
+    return out
 
 
 def _dec(v: Amount | Percent | None) -> Decimal | None:
