@@ -245,3 +245,12 @@ def test_every_member_is_listed_with_its_level() -> None:
     assert RULES[("UBL-CR-646", "ubl")].level == "warning"  # re-graded per scenario by the engine
     assert RULES[("CII-SR-452", "cii")].level == "warning"
     assert RULES[("CII-DT-001", "cii")].level == "error"
+
+
+def test_members_carry_bts_and_descriptions() -> None:
+    load_all()
+    assert RULES[("UBL-SR-01", "ubl")].bts == ("BT-12",)
+    assert "BT-1" in RULES[("UBL-CR-650", "ubl")].bts  # cbc:ID/@schemeID: an attribute of BT-1
+    assert RULES[("UBL-CR-001", "ubl")].bts == ()
+    assert "should not be present" in RULES[("CII-SR-001", "cii")].description
+    assert RULES[("UBL-DT-01", "ubl")].description.startswith("Amounts")

@@ -29,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_JSON = ROOT.parent / "shared" / "reference" / "rules.json"
+BINDINGS_JSON = ROOT.parent / "shared" / "reference" / "bindings.json"
 OUT = ROOT / "einvoice" / "rules" / "_syntax_tables.py"
 
 PATTERNS = {"ubl": "UBL-syntax", "cii": "EN16931-CII-Syntax"}
@@ -212,7 +213,7 @@ def level_code(level: str) -> str:
     return {"error": "e", "warning": "w", "information": "i"}[level]
 
 
-def build(rules: list[dict[str, Any]]) -> dict[str, Any]:
+def build(rules: list[dict[str, Any]], paths: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for syn, pattern in PATTERNS.items():
         contexts: dict[int, Any] = {}
@@ -240,8 +241,57 @@ def build(rules: list[dict[str, Any]]) -> dict[str, Any]:
                     kind, targets, n = "special", [], 0
             rows.append((r["id"], level_code(r["default_level"]), pos, kind, tuple(targets), n))
         rows.sort(key=lambda x: (x[2], _id_key(x[0])))
-        out[syn] = {"contexts": dict(sorted(contexts.items())), "rows": rows}
+        bts = {}
+        for row in rows:
+            got = rule_bts(row, contexts[row[2]], paths[syn])
+            if got:
+                bts[row[0]] = got
+        out[syn] = {"contexts": dict(sorted(contexts.items())), "rows": rows, "bts": bts}
     return out
+
+
+def _strip_predicates(path: str) -> str:
+    prev = None
+    while prev != path:
+        prev, path = path, re.sub(r"\s*\[[^\[\]]*\]", "", path)
+    return path.replace(" ", "")
+
+
+def binding_paths(bindings: list[dict[str, Any]]) -> dict[str, list[tuple[str, str]]]:
+    """Per syntax family: (normalised path, BT/BG id), from the reference bindings."""
+    out: dict[str, list[tuple[str, str]]] = {"ubl": [], "cii": []}
+    for b in bindings:
+        for key, fam in (("ubl_invoice", "ubl"), ("ubl_creditnote", "ubl"), ("cii", "cii")):
+            for p in b.get(key) or ():
+                p = _strip_predicates(p).replace("/Invoice:Invoice", "/ubl:Invoice")
+                p = p.replace("/CreditNote:CreditNote", "/cn:CreditNote")
+                out[fam].append((p, b["id"]))
+    return out
+
+
+def rule_bts(row: tuple[Any, ...], ctx: tuple[str, Any], paths: list[tuple[str, str]]) -> tuple[str, ...]:
+    """BT/BG ids whose binding is exactly one of the rule's target elements (or attribute owners)."""
+    found: set[str] = set()
+    for anchor, steps in row[4]:
+        names = [s if isinstance(s, str) else s[0] for s in steps]
+        if names and names[-1].startswith("@"):
+            names = names[:-1]
+        if not names and ctx[0] != "abs":
+            continue
+        rel = "/".join(names)
+        if anchor == "rel" and ctx[0] == "abs":
+            wanted = [(p + "/" + rel if rel else p, True) for p in ctx[1]]
+        elif anchor == "rel" and ctx[0] == "tail":
+            wanted = [("/" + "/".join(t) + ("/" + rel if rel else ""), False) for t in ctx[1]]
+        elif anchor == "doc":
+            wanted = [("/" + rel, False)]
+        else:
+            continue
+        for want, exact in wanted:
+            for p, bt in paths:
+                if (p == want) if exact else p.endswith(want):
+                    found.add(bt)
+    return tuple(sorted(found, key=_id_key))
 
 
 def _id_key(rid: str) -> tuple[str, int]:
@@ -276,6 +326,11 @@ def render(data: dict[str, Any]) -> str:
             lines.append(f"    {row!r},")
         lines.append(")")
         lines.append("")
+        lines.append(f"{name}_BTS: dict[str, tuple[str, ...]] = {{")
+        for rid, bts in d["bts"].items():
+            lines.append(f"    {rid!r}: {bts!r},")
+        lines.append("}")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -284,7 +339,8 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="fail if the generated file is stale")
     args = ap.parse_args()
     rules = json.loads(RULES_JSON.read_text(encoding="utf-8"))["rules"]
-    text = render(build(rules))
+    bindings = json.loads(BINDINGS_JSON.read_text(encoding="utf-8"))["bindings"]
+    text = render(build(rules, binding_paths(bindings)))
     if args.check:
         if OUT.read_text(encoding="utf-8") != text:
             print(f"{OUT} is stale; run tools/gen_syntax_rules.py", file=sys.stderr)

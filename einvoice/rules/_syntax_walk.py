@@ -555,6 +555,12 @@ def _description(rule: TableRule, label: str) -> str:
     return f"{text} (in {label})"
 
 
+def _special_doc(pattern: Pattern, rule: TableRule) -> str:
+    fn = pattern.special.get(rule.id) if rule.kind == "special" else None
+    doc = (fn.__doc__ or "").strip() if fn is not None else ""
+    return doc.splitlines()[0] if doc else ""
+
+
 def register_pattern(name: str, family: Family, pattern: Pattern,
                      contexts: Mapping[int, tuple[str, Any]],
                      bts: Mapping[str, tuple[str, ...]] | None = None) -> None:
@@ -574,7 +580,7 @@ def register_pattern(name: str, family: Family, pattern: Pattern,
             layer="syntax",
             bts=(bts or {}).get(r.id, ()),
             syntaxes=frozenset((family,)),
-            description=_description(r, _context_label(contexts[r.pos])),
+            description=_special_doc(pattern, r) or _description(r, _context_label(contexts[r.pos])),
             check=_unused,
         )
         for r in pattern.rules

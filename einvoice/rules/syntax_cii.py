@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from einvoice.namespaces import RAM, UDT
-from einvoice.rules._syntax_tables import CII_CONTEXTS, CII_RULES
+from einvoice.rules._syntax_tables import CII_BTS, CII_CONTEXTS, CII_RULES
 from einvoice.rules._syntax_walk import (
     El,
     NamedContext,
@@ -128,6 +128,7 @@ UNLESS = {
 
 
 def _never(ctx: El, st: State) -> SpecialResult:
+    """Payment means financial institutions (a test that always holds)."""
     # CII-SR-464 reads "A or B or (not A and not B)", which always holds.
     return None
 
@@ -144,6 +145,7 @@ def _indicator_false(el: El) -> bool:
 
 
 def _sr119(ctx: El, st: State) -> SpecialResult:
+    """A gross price allowance is an allowance (indicator false) with an amount."""
     allowances = [a for g in children(ctx, "ram:GrossPriceProductTradePrice")
                   for a in children(g, "ram:AppliedTradeAllowanceCharge")]
     indicators = [i for a in allowances for i in children(a, "ram:ChargeIndicator")]
@@ -174,6 +176,7 @@ def _id_or_global(rid: str, party: str) -> Special:
             )
         return None
 
+    check.__doc__ = f"{party}: ram:ID or ram:GlobalID, not both."
     return check
 
 
@@ -192,10 +195,12 @@ def _person_or_department(rid: str, party: str) -> Special:
             )
         return None
 
+    check.__doc__ = f"{party} contact: person name or department, not both."
     return check
 
 
 def _sr462(ctx: El, st: State) -> SpecialResult:
+    """All VAT due date type codes are the same."""
     codes = [e for e in st.names.get("ram:DueDateTypeCode", ())
              if (p := e.getparent()) is not None and _is(p, "ram:ApplicableTradeTax")]
     values = {string_value(e) for e in codes}
@@ -217,6 +222,7 @@ _DATE_102 = re.compile(r"[ \t\n\r]*\d{4}(?:1[0-2]|0[1-9])(?:3[01]|[12][0-9]|0[1-
 
 
 def _dt097(ctx: El, st: State) -> SpecialResult:
+    """Dates in format 102 are YYYYMMDD."""
     text = string_value(ctx)
     if _DATE_102.fullmatch(text):
         return None
@@ -248,4 +254,4 @@ PATTERN = Pattern(
     watch_names=("ram:DueDateTypeCode",),
 )
 
-register_pattern("CII-syntax", "cii", PATTERN, CII_CONTEXTS)
+register_pattern("CII-syntax", "cii", PATTERN, CII_CONTEXTS, CII_BTS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from einvoice.namespaces import CAC, UBL_CREDITNOTE
-from einvoice.rules._syntax_tables import UBL_CONTEXTS, UBL_RULES
+from einvoice.rules._syntax_tables import UBL_BTS, UBL_CONTEXTS, UBL_RULES
 from einvoice.rules._syntax_walk import (
     El,
     Frame,
@@ -91,6 +91,7 @@ UNLESS = {
 
 
 def _sr43(ctx: El, st: State) -> SpecialResult:
+    """An additional document reference with scheme or type code is an invoiced object (130)."""
     codes = [string_value(c) for c in children(ctx, "cbc:DocumentTypeCode")]
     if "130" in codes:
         return None
@@ -111,6 +112,7 @@ def _sr43(ctx: El, st: State) -> SpecialResult:
 
 
 def _dt01(ctx: El, st: State) -> SpecialResult:
+    """Amounts have at most two fraction digits."""
     text = string_value(ctx)
     _, dot, frac = text.partition(".")
     if not dot or len(frac) <= 2:
@@ -124,6 +126,7 @@ def _dt01(ctx: El, st: State) -> SpecialResult:
 
 
 def _sr53(ctx: El, st: State) -> SpecialResult:
+    """A tax registration has a tax scheme identifier and a company identifier."""
     scheme_ids = [i for s in children(ctx, "cac:TaxScheme") for i in children(s, "cbc:ID")]
     if scheme_ids and children(ctx, "cbc:CompanyID"):
         return None
@@ -137,6 +140,7 @@ def _sr53(ctx: El, st: State) -> SpecialResult:
 
 
 def _dt18(ctx: El, st: State) -> SpecialResult:
+    """The name attribute only on payment means codes."""
     for owner in st.attrs.get("name", ()):
         if pname_of(owner.tag)[0] != "cbc:PaymentMeansCode":
             name = pname_of(owner.tag)[0]
@@ -165,6 +169,7 @@ def _distinct(rid: str, pname: str, what_de: str, what_en: str) -> Special:
                 )
         return None
 
+    check.__doc__ = f"All {what_en} ({pname}) have the same value."
     return check
 
 
@@ -202,6 +207,7 @@ def _payee(rid: str, de: str, en: str, count: Callable[[El], int]) -> Special:
         return (ctx, f"{de} darf höchstens einmal vorkommen, gefunden: {n} ({rid}).",
                 f"{en} may occur at most once, found {n} ({rid}).")
 
+    check.__doc__ = f"{en} at most once, and the payee name differs from the seller name."
     return check
 
 
@@ -227,7 +233,7 @@ SPECIAL: dict[str, Special] = {
     "UBL-DT-01": _dt01,
     "UBL-SR-53": _sr53,
     "UBL-DT-18": _dt18,
-    "UBL-SR-44": _distinct("UBL-SR-44", "cbc:PaymentID", "Verwendungszwecke", "remittance informations"),
+    "UBL-SR-44": _distinct("UBL-SR-44", "cbc:PaymentID", "Verwendungszwecke", "payment identifiers"),
     "UBL-SR-47": _distinct("UBL-SR-47", "cbc:PaymentMeansCode", "Zahlungsartcodes", "payment means codes"),
     "UBL-SR-19": _payee("UBL-SR-19", "Der Name des Zahlungsempfängers (cac:PartyName/cbc:Name)",
                         "The payee name (cac:PartyName/cbc:Name)", _payee_names),
@@ -249,4 +255,4 @@ PATTERN = Pattern(
     watch_attrs=("name",),
 )
 
-register_pattern("UBL-syntax", "ubl", PATTERN, UBL_CONTEXTS)
+register_pattern("UBL-syntax", "ubl", PATTERN, UBL_CONTEXTS, UBL_BTS)
