@@ -238,3 +238,44 @@ def test_existing_queue_with_other_arguments_stops_the_worker(
                InvoiceHandler(names, Router(table)), table=table)
     with pytest.raises(TopologyConflict):
         w.run(install_signal_handlers=False)
+
+
+class Slow:
+    def __init__(self, inner: InvoiceHandler) -> None:
+        self.inner = inner
+
+    def handle(self, msg: Inbound) -> Publication:
+        import time
+
+        time.sleep(0.005)
+        return self.inner.handle(msg)
+
+
+def test_graceful_stop_finishes_in_flight_and_loses_nothing(
+    config: WorkerConfig, table: RoutingTable, corpus_docs: dict[str, list[Doc]]
+) -> None:
+    names = Names(config.prefix)
+    docs = [d for g in corpus_docs.values() for d in g]
+    n = 400
+    queues = output_queues(names, table)
+    with InboundPublisher(config.amqp_url, config.prefix) as pub:
+        from einvoice.worker import topology
+
+        topology.declare_on(pub.connection, config, table=table)
+        for i in range(n):
+            pub.publish(docs[i % len(docs)].data, message_id=f"m-{i}")
+    conn = blocking()
+    try:
+        ch = conn.channel()
+        with worker_thread(config, Slow(InvoiceHandler(names, Router(table))), table) as (_w, rec):
+            assert wait_until(lambda: sum(counts(ch, queues).values()) >= 50, 60)
+        # stopped: everything it took is finished and acknowledged, the rest is still queued
+        done = sum(counts(ch, queues).values())
+        left = count(ch, names.inbound)
+        assert 50 <= done < n
+        assert done + left == n, (done, left)
+        assert len(rec.outcomes) == done
+        got = [g.json()["source"]["message_id"] for q in queues for g in drain(ch, q)]
+        assert len(set(got)) == len(got) == done
+    finally:
+        conn.close()
