@@ -279,3 +279,35 @@ def test_graceful_stop_finishes_in_flight_and_loses_nothing(
         assert len(set(got)) == len(got) == done
     finally:
         conn.close()
+
+
+def test_input_that_kills_workers_is_dead_lettered_by_the_broker(
+    config: WorkerConfig, table: RoutingTable
+) -> None:
+    """A message whose processing kills the process is never acknowledged nor failed by a
+    worker; the quorum queue's delivery limit moves it to `failed` through the DLX."""
+    from einvoice.worker import topology
+
+    cfg = WorkerConfig(**{**config.__dict__, "queue_type": "quorum", "delivery_limit": 2})
+    names = Names(cfg.prefix)
+    with InboundPublisher(cfg.amqp_url, cfg.prefix) as pub:
+        topology.declare_on(pub.connection, cfg, table=table)
+        pub.publish(b"<crash/>", message_id="killer")
+    deliveries = 0
+    for _ in range(6):  # each "worker" takes the message and dies without a word
+        conn = blocking()
+        method, _props, _body = conn.channel().basic_get(names.inbound, auto_ack=False)
+        conn.close()
+        if method is None:
+            break
+        deliveries += 1
+    conn = blocking()
+    try:
+        ch = conn.channel()
+        assert wait_until(lambda: count(ch, names.failed) == 1, 10)
+        [g] = drain(ch, names.failed)
+        assert g.body == b"<crash/>" and g.props.message_id == "killer"
+        assert 2 <= deliveries <= 3  # the first delivery and up to the limit more
+        assert count(ch, names.inbound) == 0
+    finally:
+        conn.close()
