@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
                     continue
                 emit({"file": path, "published": True, "message_id": done.message_id,
                       "sha256": done.sha256, "size": done.size})
+    except pika.exceptions.ChannelClosedByBroker as exc:
+        hint = (" (start the worker or run `einvoice topology declare` first, or pass --declare)"
+                if exc.reply_code == 404 else "")
+        print(f"einvoice publish: broker: {exc.reply_text}{hint}", file=sys.stderr)
+        return 2
     except (pika.exceptions.AMQPError, OSError) as exc:
         print(f"einvoice publish: broker: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
