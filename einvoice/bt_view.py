@@ -25,6 +25,7 @@ from einvoice.model.invoice import (
     DocumentAllowance,
     DocumentCharge,
     Invoice,
+    InvoiceLine,
     LineAllowance,
     LineCharge,
     PaymentInstructions,
@@ -171,6 +172,15 @@ def _group(obj: BaseModel, cii: bool, sub: bool) -> dict[str, Any]:
             if gs:
                 # A single-valued id that occurs more than once becomes a list as well.
                 out[key] = gs if key in REPEATABLE or len(gs) > 1 else gs[0]
+    if isinstance(obj, InvoiceLine) and obj.additional_vat:
+        # A line with several VAT categories: the reference lists them all (a repeated
+        # single-valued group becomes a list).
+        key = "BG-DEX-06" if sub else "BG-30"
+        extra = [g for g in (_group(x, cii, sub) for x in obj.additional_vat) if g]
+        found = out.get(key)
+        both = ([found] if found else []) + extra
+        if both:
+            out[key] = both if len(both) > 1 else both[0]
     if isinstance(obj, PriceDetails) and obj.discount_indicator is not None \
             and obj.discount_indicator.raw != "false":
         out.pop("BT-147", None)

@@ -26,14 +26,7 @@ CONFORMANCE = ROOT.parent / "shared" / "conformance"
 CORPUS = CONFORMANCE / "corpus"
 
 # Documents whose reference reading cannot be matched by a faithful reader, with the reason.
-KNOWN_DIFFERENT: dict[str, str] = {
-    # An invoice line with two VAT categories (EN 16931 BG-30 is 1..1): the model keeps the
-    # first, the reference emits both (BG-30 is in the document's anomalies, BT-151/152 are not).
-    "kosit-config-tests/src/test/cen-unit-test/cii-cii-sr-454-negative-test.xml":
-        "line with two ram:ApplicableTradeTax; the model keeps one BG-30",
-    "xrechnung-schematron-tests/test/instances/ubl-inv/ubl-inv-br-dex-03-invalid-test.xml":
-        "sub-lines with two cac:ClassifiedTaxCategory; the model keeps one BG-DEX-06",
-}
+KNOWN_DIFFERENT: dict[str, str] = {}
 
 
 def _compare_module() -> ModuleType:

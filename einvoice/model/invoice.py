@@ -328,6 +328,10 @@ class InvoiceLine(Group):
     parent_line_id: Text | None = Field(
         default=None, description="CII ParentLineID: the line this one is a sub-line of (not a BT)"
     )
+    additional_vat: list[LineVat] = Field(
+        default_factory=list,
+        description="Further VAT categories written for the line; EN 16931 allows one (not a BT)",
+    )
 
 
 class ThirdPartyPayment(Group):

@@ -636,14 +636,17 @@ def _line(el: El, path: str) -> InvoiceLine:
         elif q == "ram:SpecifiedLineTradeSettlement":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ApplicableTradeTax":
-                    if "vat" not in d:
-                        v: dict[str, Any] = {}
-                        for q3, c3, p3 in kids(c2, p2):
-                            if q3 == "ram:CategoryCode":
-                                v.setdefault("category_code", code(c3, p3))
-                            elif q3 == "ram:RateApplicablePercent":
-                                v.setdefault("rate", percent(c3, p3))
-                        d["vat"] = new(LineVat, path=p2, **v)
+                    v: dict[str, Any] = {}
+                    for q3, c3, p3 in kids(c2, p2):
+                        if q3 == "ram:CategoryCode":
+                            v.setdefault("category_code", code(c3, p3))
+                        elif q3 == "ram:RateApplicablePercent":
+                            v.setdefault("rate", percent(c3, p3))
+                    vat = new(LineVat, path=p2, **v)
+                    if "vat" in d:
+                        d.setdefault("additional_vat", []).append(vat)
+                    else:
+                        d["vat"] = vat
                 elif q2 == "ram:BillingSpecifiedPeriod":
                     lp: dict[str, Any] = {}
                     for q3, c3, p3 in kids(c2, p2):

@@ -718,14 +718,17 @@ def _item(el: El, path: str, line: dict[str, Any]) -> None:
                 if q2 == "cbc:IdentificationCode":
                     d.setdefault("origin_country", code(c2, p2))
         elif q == "cac:ClassifiedTaxCategory":
-            if "vat" not in line:
-                v: dict[str, Any] = {}
-                for q2, c2, p2 in kids(c, p):
-                    if q2 == "cbc:ID":
-                        v.setdefault("category_code", code(c2, p2))
-                    elif q2 == "cbc:Percent":
-                        v.setdefault("rate", percent(c2, p2))
-                line["vat"] = new(LineVat, path=p, **v)
+            v: dict[str, Any] = {}
+            for q2, c2, p2 in kids(c, p):
+                if q2 == "cbc:ID":
+                    v.setdefault("category_code", code(c2, p2))
+                elif q2 == "cbc:Percent":
+                    v.setdefault("rate", percent(c2, p2))
+            vat = new(LineVat, path=p, **v)
+            if "vat" in line:
+                line.setdefault("additional_vat", []).append(vat)
+            else:
+                line["vat"] = vat
         elif q == "cac:AdditionalItemProperty":
             a: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
