@@ -10,6 +10,7 @@ fill ``__dict__`` directly from per-class defaults computed once. The property t
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -35,23 +36,24 @@ El = etree._Element
 # XPath's whitespace (what the reference tools strip), not Python's wider notion of it.
 WS = " \t\r\n"
 
-# Per class: (scalar defaults, names of list fields that need a fresh list per instance).
-_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], tuple[str, ...]]] = {}
+# Per class: (scalar defaults, fields whose default factory must run per instance).
+_Factories = tuple[tuple[str, Callable[[], Any]], ...]
+_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], _Factories]] = {}
 
 
-def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories]:
     found = _DEFAULTS.get(cls)
     if found is None:
         # Every field gets a slot in declaration order, so dumps list fields as declared.
         scalars: dict[str, Any] = {}
-        lists: list[str] = []
+        factories: list[tuple[str, Callable[[], Any]]] = []
         for name, field in cls.model_fields.items():
             if field.default_factory is not None:
-                lists.append(name)
+                factories.append((name, field.default_factory))  # type: ignore[arg-type]
                 scalars[name] = None
             else:
                 scalars[name] = None if field.is_required() else field.default
-        found = _DEFAULTS[cls] = (scalars, tuple(lists))
+        found = _DEFAULTS[cls] = (scalars, tuple(factories))
     return found
 
 
@@ -65,10 +67,10 @@ _set_private = _slots["__pydantic_private__"].__set__
 def new(cls: type[M], **values: Any) -> M:
     """An instance of ``cls`` with ``values`` and every other field at its default, unvalidated."""
     found = _DEFAULTS.get(cls)
-    scalars, lists = found if found is not None else _defaults(cls)
+    scalars, factories = found if found is not None else _defaults(cls)
     d = scalars.copy()
-    for name in lists:
-        d[name] = []
+    for name, factory in factories:
+        d[name] = [] if factory is list else factory()
     d.update(values)
     obj = cls.__new__(cls)
     _set_dict(obj, d)
