@@ -440,3 +440,19 @@ def test_xpath_of_indexes_repeated_siblings() -> None:
     assert h.xpath_of(lines[0]) == "/ubl:Invoice/cac:InvoiceLine"
     dup = etree.fromstring(ubl().replace("</ubl:Invoice>", "<cac:InvoiceLine/></ubl:Invoice>").encode())
     assert h.xpath_of(dup.findall(h.cac("InvoiceLine"))[1]) == "/ubl:Invoice/cac:InvoiceLine[2]"
+
+
+def test_sibling_numbering_cache_gives_the_same_paths() -> None:
+    root = etree.fromstring(ubl().replace("</ubl:Invoice>", "<cac:InvoiceLine/><cac:InvoiceLine/></ubl:Invoice>").encode())
+    cache: dict[etree._Element, str] = {}
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert h.xpath_of(el, cache) == h.xpath_of(el)
+
+
+def test_hits_per_rule_are_capped() -> None:
+    lines = "<cac:InvoiceLine><cbc:ID/></cac:InvoiceLine>" * (h.MAX_HITS + 5)
+    ctx = context(ubl().replace("</ubl:Invoice>", lines + "</ubl:Invoice>"))
+    registered = RULES[("PEPPOL-EN16931-R008", "ubl")]
+    assert len(list(registered.check(ctx))) == h.MAX_HITS
+    assert len(list(peppol_en16931.peppol_r008(ctx))) > h.MAX_HITS  # the function itself is uncapped

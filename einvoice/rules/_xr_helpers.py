@@ -9,11 +9,14 @@ the tree) so that rules whose context is "this element anywhere" stay cheap.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
+from itertools import islice
 from typing import cast
 
 from lxml import etree
@@ -319,22 +322,51 @@ def iban_ok(raw: str) -> bool:
 # --- locations -----------------------------------------------------------------------------------
 
 
-def xpath_of(el: El) -> str:
-    """The XPath of ``el`` with our prefixes, indexed where a name repeats among siblings."""
+def _step_name(tag: str) -> str:
+    if tag[:1] == "{":
+        uri, _, local = tag[1:].partition("}")
+        return f"{ns.PREFIX.get(uri, 'ns')}:{local}"
+    return tag
+
+
+def xpath_of(el: El, steps_cache: dict[El, str] | None = None) -> str:
+    """The XPath of ``el`` with our prefixes, indexed where a name repeats among siblings.
+
+    With ``steps_cache`` the siblings of each parent are numbered once, so locating many nodes
+    under one parent (thousands of lines) stays linear.
+    """
     steps: list[str] = []
     cur: El | None = el
     while cur is not None:
-        tag = cur.tag
-        qn = etree.QName(tag)
-        name = f"{ns.PREFIX.get(qn.namespace or '', 'ns')}:{qn.localname}" if qn.namespace else qn.localname
         parent = cur.getparent()
-        if parent is not None:
-            same = parent.findall(tag)
-            if len(same) > 1:
-                name += f"[{same.index(cur) + 1}]"
-        steps.append(name)
+        if parent is None:
+            steps.append(_step_name(cur.tag))
+        elif steps_cache is not None:
+            step = steps_cache.get(cur)
+            if step is None:
+                _number_children(parent, steps_cache)
+                step = steps_cache[cur]
+            steps.append(step)
+        else:
+            same = parent.findall(cur.tag)
+            name = _step_name(cur.tag)
+            steps.append(f"{name}[{same.index(cur) + 1}]" if len(same) > 1 else name)
         cur = parent
     return "/" + "/".join(reversed(steps))
+
+
+def _number_children(parent: El, out: dict[El, str]) -> None:
+    kids = [c for c in parent if isinstance(c.tag, str)]
+    counts: dict[str, int] = {}
+    for c in kids:
+        counts[c.tag] = counts.get(c.tag, 0) + 1
+    seen: dict[str, int] = {}
+    for c in kids:
+        name = _step_name(c.tag)
+        if counts[c.tag] > 1:
+            seen[c.tag] = k = seen.get(c.tag, 0) + 1
+            name = f"{name}[{k}]"
+        out[c] = name
 
 
 # --- the per-document index ----------------------------------------------------------------------
@@ -354,6 +386,7 @@ class Doc:
     is_cvd: bool = False
     _paths: dict[tuple[str, ...], list[El]] = field(default_factory=dict)
     _kids: dict[str, dict[El | None, list[El]]] = field(default_factory=dict)
+    steps: dict[El, str] = field(default_factory=dict)
 
     empty_leaves: list[El] = field(default_factory=list)
 
@@ -516,8 +549,17 @@ def doc(ctx: RuleContext) -> Doc:
     if d is None:
         d = _build(ctx.root, ctx.family == "cii")
         ctx.cache["xr.doc"] = d
+        _CURRENT.set(d)
     assert isinstance(d, Doc)
     return d
+
+
+# The document being checked in this thread/task: hit() numbers its siblings through it.
+_CURRENT: ContextVar[Doc | None] = ContextVar("xr_current_doc", default=None)
+
+# A rule reports at most this many hits per document: the verdict and the rule ids stay exact,
+# and a hostile document with 100,000 offending lines cannot blow up the report.
+MAX_HITS = 1000
 
 
 def xr_rule(
@@ -528,12 +570,29 @@ def xr_rule(
     bts: Iterable[str] = (),
     syntaxes: Iterable[Family] = ("ubl", "cii"),
 ) -> Callable[[Check], Check]:
-    """Register a rule of the XRechnung Schematron (runs only in XRechnung scenarios)."""
-    return rule(id_, level=level, source="xrechnung", layer=layer, bts=bts, syntaxes=syntaxes)
+    """Register a rule of the XRechnung Schematron (runs only in XRechnung scenarios).
+
+    The registered check is capped at :data:`MAX_HITS`; the decorated function stays as written.
+    """
+    register = rule(id_, level=level, source="xrechnung", layer=layer, bts=bts, syntaxes=syntaxes)
+
+    def wrap(check: Check) -> Check:
+        @functools.wraps(check)
+        def capped(ctx: RuleContext) -> Iterable[Hit]:
+            return islice(check(ctx), MAX_HITS)
+
+        register(capped)
+        return check
+
+    return wrap
 
 
 def hit(el: El | str, de: str, en: str) -> Hit:
-    return Hit(el if isinstance(el, str) else xpath_of(el), de, en)
+    if isinstance(el, str):
+        return Hit(el, de, en)
+    d = _CURRENT.get()
+    cache = d.steps if d is not None and el.getroottree().getroot() is d.root else None
+    return Hit(xpath_of(el, cache), de, en)
 
 
 def hits_for(els: Iterable[El], de: str, en: str) -> Iterator[Hit]:
