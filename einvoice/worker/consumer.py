@@ -49,6 +49,7 @@ from pika.spec import Basic
 from einvoice.routing.table import RoutingTable
 from einvoice.worker import topology
 from einvoice.worker.config import WorkerConfig
+from einvoice.worker.envelope import sha256_hex
 from einvoice.worker.handling import Handler, Inbound, attempts_of
 from einvoice.worker.hooks import Hooks
 from einvoice.worker.topology import ATTEMPTS_HEADER, ERROR_HEADER, FAILED_AT_HEADER, Names
@@ -373,6 +374,7 @@ class Worker:
             delivery_mode=pika.DeliveryMode.Persistent, message_id=p.message_id,
             correlation_id=p.correlation_id, app_id=p.app_id, type=p.type,
             timestamp=p.timestamp, headers=headers)
+        d.fields.setdefault("sha256", sha256_hex(d.body))
         d.fields["error"] = error
         d.fields["attempt"] = attempts
         if give_up:

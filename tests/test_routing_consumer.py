@@ -1,0 +1,155 @@
+"""The consumer's bookkeeping with a fake channel: confirms in any order, nacks, returns.
+
+The real broker mostly confirms in order; these cases make sure an inbound delivery is
+acknowledged only when its own result (and every earlier delivery's) is settled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+from pika.spec import Basic
+
+from einvoice.worker import Worker, WorkerConfig
+from einvoice.worker.handling import Inbound, Publication
+from einvoice.worker.topology import ATTEMPTS_HEADER, ERROR_HEADER
+
+
+@dataclass
+class FakeChannel:
+    published: list[tuple[str, str, bytes, pika.BasicProperties]] = field(default_factory=list)
+    acks: list[tuple[int, bool]] = field(default_factory=list)
+    nacks: list[tuple[int, bool]] = field(default_factory=list)
+    is_open: bool = True
+
+    def basic_publish(self, exchange: str, routing_key: str, body: bytes,
+                      properties: pika.BasicProperties, mandatory: bool) -> None:
+        assert mandatory
+        self.published.append((exchange, routing_key, body, properties))
+
+    def basic_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self.acks.append((delivery_tag, multiple))
+
+    def basic_nack(self, delivery_tag: int, multiple: bool, requeue: bool) -> None:
+        assert requeue
+        self.nacks.append((delivery_tag, multiple))
+
+
+class Echo:
+    def handle(self, msg: Inbound) -> Publication:
+        if msg.body == b"boom":
+            raise ValueError("no")
+        props = pika.BasicProperties(message_id=msg.body.decode(), delivery_mode=2)
+        return Publication("", "out", msg.body, props, "accepted")
+
+
+@dataclass
+class Frame:
+    method: Any
+
+
+def worker(max_attempts: int = 3) -> tuple[Worker, FakeChannel]:
+    w = Worker(WorkerConfig(prefix="t", max_attempts=max_attempts), Echo())
+    ch = FakeChannel()
+    w._channel = ch
+    return w, ch
+
+
+def deliver(w: Worker, tag: int, body: bytes, headers: dict[str, Any] | None = None) -> None:
+    w._on_message(None, Basic.Deliver(delivery_tag=tag), pika.BasicProperties(
+        message_id=f"in-{tag}", headers=headers), body)
+
+
+def ack(w: Worker, seq: int, multiple: bool = False) -> None:
+    w._on_confirm(Frame(Basic.Ack(delivery_tag=seq, multiple=multiple)))
+
+
+def nack(w: Worker, seq: int) -> None:
+    w._on_confirm(Frame(Basic.Nack(delivery_tag=seq, multiple=False)))
+
+
+def test_acks_wait_for_confirms_and_go_in_order() -> None:
+    w, ch = worker()
+    for tag in (1, 2, 3, 4):
+        deliver(w, tag, f"d{tag}".encode())
+    assert [p[1] for p in ch.published] == ["out"] * 4 and ch.acks == []
+    ack(w, 3)  # out of order: delivery 3 is done, 1 and 2 are not
+    assert ch.acks == []
+    ack(w, 1)
+    assert ch.acks == [(1, True)]
+    ack(w, 2)
+    assert ch.acks == [(1, True), (3, True)]  # 2 and 3 together
+    ack(w, 4, multiple=True)
+    assert ch.acks[-1] == (4, True)
+    assert w.in_flight == 0
+
+
+def test_multiple_confirm_settles_a_range() -> None:
+    w, ch = worker()
+    for tag in (5, 6, 7):
+        deliver(w, tag, f"d{tag}".encode())
+    ack(w, 2, multiple=True)
+    assert ch.acks == [(6, True)]
+    ack(w, 3)
+    assert ch.acks == [(6, True), (7, True)]
+
+
+def test_nacked_result_goes_to_retry_and_the_input_waits_for_that() -> None:
+    w, ch = worker()
+    deliver(w, 1, b"d1")
+    deliver(w, 2, b"d2")
+    nack(w, 1)
+    assert ch.published[-1][1] == "t.retry"
+    retry_props = ch.published[-1][3]
+    assert retry_props.headers[ATTEMPTS_HEADER] == 1
+    assert "nacked" in retry_props.headers[ERROR_HEADER]
+    assert retry_props.message_id == "in-1" and retry_props.delivery_mode == 2
+    ack(w, 2)
+    assert ch.acks == []  # delivery 1 is still open: its retry copy is not confirmed
+    ack(w, 3)  # the retry copy
+    assert ch.acks == [(2, True)]
+
+
+def test_returned_result_is_a_failed_attempt() -> None:
+    w, ch = worker()
+    deliver(w, 1, b"d1")
+    w._on_return(None, Basic.Return(reply_code=312, reply_text="NO_ROUTE", exchange="",
+                                    routing_key="out"),
+                 pika.BasicProperties(message_id="d1"), b"d1")
+    ack(w, 1)  # the broker confirms returned messages too
+    assert ch.acks == []
+    assert ch.published[-1][1] == "t.retry"
+    assert "312 NO_ROUTE" in ch.published[-1][3].headers[ERROR_HEADER]
+
+
+def test_exhausted_attempts_go_to_failed_through_the_dlx() -> None:
+    w, ch = worker(max_attempts=3)
+    deliver(w, 1, b"boom", headers={ATTEMPTS_HEADER: 2, "keep": "x"})
+    ex, key, body, props = ch.published[-1]
+    assert (ex, key, body) == ("t.dlx", "t.failed", b"boom")
+    assert props.headers[ATTEMPTS_HEADER] == 3
+    assert props.headers["keep"] == "x"
+    assert "ValueError: no" in props.headers[ERROR_HEADER]
+    ack(w, 1)
+    assert ch.acks == [(1, True)]
+
+
+def test_when_even_retry_is_refused_the_input_is_requeued() -> None:
+    w, ch = worker()
+    deliver(w, 1, b"boom")
+    deliver(w, 2, b"d2")
+    nack(w, 1)  # the retry copy of delivery 1 is refused
+    assert ch.nacks == [(1, False)]
+    ack(w, 2)
+    assert ch.acks == [(2, True)]  # a multiple ack over an already rejected tag is fine
+    assert w.in_flight == 0
+
+
+def test_no_channel_no_ack() -> None:
+    w, ch = worker()
+    deliver(w, 1, b"d1")
+    ch.is_open = False
+    ack(w, 1)
+    assert ch.acks == []
