@@ -821,9 +821,9 @@ def evaluate(cat: Category, ctx: Context) -> Hits:
 
 _BTS: dict[str, tuple[str, ...]] = {
     "01": ("BG-23", "BT-118", "BT-151", "BT-95", "BT-102"),
-    "02": ("BT-151", "BT-31", "BT-32", "BT-63", "BT-48", "BT-47"),
-    "03": ("BT-95", "BT-31", "BT-32", "BT-63", "BT-48", "BT-47"),
-    "04": ("BT-102", "BT-31", "BT-32", "BT-63", "BT-48", "BT-47"),
+    "02": ("BT-151", "BT-31", "BT-32", "BT-63"),
+    "03": ("BT-95", "BT-31", "BT-32", "BT-63"),
+    "04": ("BT-102", "BT-31", "BT-32", "BT-63"),
     "05": ("BT-151", "BT-152"),
     "06": ("BT-95", "BT-96"),
     "07": ("BT-102", "BT-103"),
@@ -839,7 +839,7 @@ _BTS: dict[str, tuple[str, ...]] = {
 }
 
 _DESCRIPTIONS: dict[str, str] = {
-    "01": "category {x} used iff a VAT breakdown with {x} exists",
+    "01": "category {x}: used on lines, allowances or charges iff a VAT breakdown has it",
     "02": "lines in category {x}: the VAT identifiers the category needs",
     "03": "document allowances in category {x}: the VAT identifiers the category needs",
     "04": "document charges in category {x}: the VAT identifiers the category needs",
@@ -858,13 +858,20 @@ _DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# The buyer identifiers that rules 02-04 also ask for, per category.
+_BUYER_BTS = {"AE": ("BT-48", "BT-47"), "K": ("BT-48",), "O": ("BT-48",)}
+
+
 def _member(rid: str, key: str, cat: Category) -> Rule:
+    bts = _BTS[key]
+    if key in ("02", "03", "04"):
+        bts = bts + _BUYER_BTS.get(cat.code, ())
     return Rule(
         id=rid,
         level="error",
         source="en16931",
         layer="vat",
-        bts=_BTS[key],
+        bts=bts,
         syntaxes=frozenset(("ubl", "cii")),
         description=_DESCRIPTIONS[key].format(x=f"{cat.code} ({cat.en})"),
         check=lambda ctx: (),
