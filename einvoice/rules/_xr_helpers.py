@@ -10,6 +10,7 @@ the tree) so that rules whose context is "this element anywhere" stay cheap.
 from __future__ import annotations
 
 import functools
+import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -373,6 +374,7 @@ def _number_children(parent: El, out: dict[El, str]) -> None:
 
 
 _NONE: list[El] = []
+_MAP_LIMIT = 256
 
 
 @dataclass
@@ -395,13 +397,21 @@ class Doc:
         return self.by_tag.get(tag, _NONE)
 
     def kids(self, el: El | None, tag: str) -> list[El]:
-        """The children ``tag`` of ``el`` (from a parent map built once per tag; do not mutate)."""
+        """The children ``tag`` of ``el`` (do not mutate the result).
+
+        For tags that occur a few times a parent map, built once, answers every lookup; for
+        tags that occur thousands of times (one per line) asking the element itself is cheaper
+        than a map over all of them.
+        """
         if el is None:
             return _NONE
         m = self._kids.get(tag)
         if m is None:
+            every = self.all(tag)
+            if len(every) > _MAP_LIMIT:
+                return list(el.iterchildren(tag))
             m = {}
-            for e in self.all(tag):
+            for e in every:
                 p = e.getparent()
                 lst = m.get(p)
                 if lst is None:
@@ -496,6 +506,18 @@ _CII_DELIVERY_EXEMPT = ("ram", "ApplicableHeaderTradeDelivery")
 
 def _build(root: El, cii: bool) -> Doc:
     """Index every element by tag and collect the empty leaves, in one pass over the tree."""
+    # Hundreds of thousands of element proxies would otherwise trigger repeated full cycle
+    # collections (superlinear on big documents); nothing built here forms a cycle.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _index(root, cii)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _index(root: El, cii: bool) -> Doc:
     d = Doc(root=root, cii=cii)
     by_tag = d.by_tag
     get = by_tag.get

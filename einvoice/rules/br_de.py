@@ -136,9 +136,11 @@ def br_de_16(ctx: Context) -> Iterator[Hit]:
     else:
         used = _ubl_charge_category_ids(d, root, "false") + _ubl_charge_category_ids(d, root, "true")
         for line_tag in (cac("InvoiceLine"), cac("CreditNoteLine")):
+            # Bottom-up from the (few) tax categories: cheaper than descending from every line.
             used += [
                 string_value(i)
-                for i in d.below(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory"), cbc("ID"))
+                for c in d.at(line_tag, cac("Item"), cac("ClassifiedTaxCategory"))
+                for i in c.iterchildren(cbc("ID"))
             ]
         if not any(u in _VAT_CODES for u in used):
             return

@@ -512,23 +512,54 @@ def peppol_r101(ctx: Context) -> Iterator[Hit]:
             )
 
 
-def _line_sums(d: Doc, acs: list[El], cii: bool, indicator: str) -> Decimal | None:
+def _children_by_tag(el: El | None) -> dict[str, list[El]]:
+    """One look at an element's children, grouped by tag (cheaper than one lookup per name)."""
+    out: dict[str, list[El]] = {}
+    if el is None:
+        return out
+    for c in el:
+        t = c.tag
+        if t.__class__ is str:
+            lst = out.get(t)
+            if lst is None:
+                out[t] = [c]
+            else:
+                lst.append(c)
+    return out
+
+
+def _one(groups: dict[str, list[El]], tag: str) -> El | None:
+    found = groups.get(tag)
+    return found[0] if found else None
+
+
+_NONE_LIST: list[El] = []
+
+
+def _line_sums(acs: list[El], cii: bool, indicator: str) -> Decimal | None:
     """Rounded sum of the allowance (``false``) or charge (``true``) amounts of one line."""
-    picked = []
-    for ac in acs:
-        ind = d.first(ac, ram("ChargeIndicator"), UDT_INDICATOR) if cii else d.kid(ac, cbc("ChargeIndicator"))
-        if normalize(string_value(ind)) == indicator:
-            picked.append(ac)
-    if not picked:
-        return Decimal(0)
     total = Decimal(0)
-    for ac in picked:
-        for a in d.kids(ac, ram("ActualAmount") if cii else cbc("Amount")):
+    picked = False
+    for ac in acs:
+        kids = _children_by_tag(ac)
+        ind = kids.get(_CHARGE_INDICATOR_CII if cii else _CHARGE_INDICATOR_UBL)
+        if cii and ind:
+            ind = [i for x in ind for i in x.iterchildren(UDT_INDICATOR)]
+        if normalize(string_value(ind[0]) if ind else "") != indicator:
+            continue
+        picked = True
+        for a in kids.get(_AC_AMOUNT_CII if cii else _AC_AMOUNT_UBL, _NONE_LIST):
             v = el_decimal(a)
             if v is None:
                 return None
             total += v
-    return round2(total)
+    return round2(total) if picked else Decimal(0)
+
+
+_CHARGE_INDICATOR_CII = ram("ChargeIndicator")
+_CHARGE_INDICATOR_UBL = cbc("ChargeIndicator")
+_AC_AMOUNT_CII = ram("ActualAmount")
+_AC_AMOUNT_UBL = cbc("Amount")
 
 
 def _dec_or(el: El | None, default: Decimal) -> Decimal | None:
@@ -540,6 +571,39 @@ def _nonzero_or_none(el: El | None) -> Decimal | None:
     return v if v is not None and v != 0 else None
 
 
+def _line_figures_cii(ln: El) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
+    """(net amount, quantity, net price, base quantity, allowances/charges) of a CII line."""
+    kids = _children_by_tag(ln)
+    settle = _children_by_tag(_one(kids, ram("SpecifiedLineTradeSettlement")))
+    summ = _one(settle, ram("SpecifiedTradeSettlementLineMonetarySummation"))
+    net = _dec_or(_one(_children_by_tag(summ), ram("LineTotalAmount")), Decimal(0))
+    delivery = _children_by_tag(_one(kids, ram("SpecifiedLineTradeDelivery")))
+    qty = _dec_or(_one(delivery, ram("BilledQuantity")), Decimal(1))
+    agr = _children_by_tag(_one(kids, ram("SpecifiedLineTradeAgreement")))
+    net_price = _children_by_tag(_one(agr, ram("NetPriceProductTradePrice")))
+    gross_price = _children_by_tag(_one(agr, ram("GrossPriceProductTradePrice")))
+    price = _dec_or(_one(net_price, ram("ChargeAmount")), Decimal(0))
+    base = (
+        _nonzero_or_none(_one(net_price, ram("BasisQuantity")))
+        or _nonzero_or_none(_one(gross_price, ram("BasisQuantity")))
+        or Decimal(1)
+    )
+    return net, qty, price, base, settle.get(ram("SpecifiedTradeAllowanceCharge"), _NONE_LIST)
+
+
+def _line_figures_ubl(
+    ln: El, invoice: bool
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
+    """(net amount, quantity, net price, base quantity, allowances/charges) of a UBL line."""
+    kids = _children_by_tag(ln)
+    net = _dec_or(_one(kids, cbc("LineExtensionAmount")), Decimal(0))
+    qty = _dec_or(_one(kids, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), Decimal(1))
+    price_kids = _children_by_tag(_one(kids, cac("Price")))
+    price = _dec_or(_one(price_kids, cbc("PriceAmount")), Decimal(0))
+    base = _nonzero_or_none(_one(price_kids, cbc("BaseQuantity"))) or Decimal(1)
+    return net, qty, price, base, kids.get(cac("AllowanceCharge"), _NONE_LIST)
+
+
 @_p("PEPPOL-EN16931-R120", "warning", ("BT-131", "BT-129", "BT-146", "BT-149"))
 def peppol_r120(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R120: Line net = quantity × net price / base quantity + charges - allowances."""
@@ -548,35 +612,9 @@ def peppol_r120(ctx: Context) -> Iterator[Hit]:
     cii = d.cii
     invoice = ctx.root.tag == UBL_INVOICE_ROOT
     for ln in _lines(ctx):
-        if cii:
-            net = _dec_or(
-                d.first(
-                    ln,
-                    ram("SpecifiedLineTradeSettlement"),
-                    ram("SpecifiedTradeSettlementLineMonetarySummation"),
-                    ram("LineTotalAmount"),
-                ),
-                Decimal(0),
-            )
-            qty = _dec_or(d.first(ln, ram("SpecifiedLineTradeDelivery"), ram("BilledQuantity")), Decimal(1))
-            agr = d.kid(ln, ram("SpecifiedLineTradeAgreement"))
-            price = _dec_or(d.first(agr, ram("NetPriceProductTradePrice"), ram("ChargeAmount")), Decimal(0))
-            base = (
-                _nonzero_or_none(d.first(agr, ram("NetPriceProductTradePrice"), ram("BasisQuantity")))
-                or _nonzero_or_none(d.first(agr, ram("GrossPriceProductTradePrice"), ram("BasisQuantity")))
-                or Decimal(1)
-            )
-            acs = d.below(ln, ram("SpecifiedLineTradeSettlement"), ram("SpecifiedTradeAllowanceCharge"))
-        else:
-            net = _dec_or(d.kid(ln, cbc("LineExtensionAmount")), Decimal(0))
-            qty = _dec_or(
-                d.kid(ln, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), Decimal(1)
-            )
-            price = _dec_or(d.first(ln, cac("Price"), cbc("PriceAmount")), Decimal(0))
-            base = _nonzero_or_none(d.first(ln, cac("Price"), cbc("BaseQuantity"))) or Decimal(1)
-            acs = d.kids(ln, cac("AllowanceCharge"))
-        allowances = _line_sums(d, acs, cii, "false")
-        charges = _line_sums(d, acs, cii, "true")
+        net, qty, price, base, acs = _line_figures_cii(ln) if cii else _line_figures_ubl(ln, invoice)
+        allowances = _line_sums(acs, cii, "false")
+        charges = _line_sums(acs, cii, "true")
         if net is None or qty is None or price is None or allowances is None or charges is None:
             continue
         expected = DEC.add(DEC.multiply(qty, DEC.divide(price, base)), charges) - allowances
@@ -596,11 +634,18 @@ def peppol_r120(ctx: Context) -> Iterator[Hit]:
 def peppol_r121(ctx: Context) -> Iterator[Hit]:
     """PEPPOL-EN16931-R121: The price base quantity (BT-149) must be above zero."""
     d = doc(ctx)
+    quantities: list[tuple[El, El | None]]
     if d.cii:
         holders = d.all(ram("NetPriceProductTradePrice")) + d.all(ram("GrossPriceProductTradePrice"))
         quantities = [(h, d.kid(h, ram("BasisQuantity"))) for h in holders]
     else:
-        quantities = [(ln, d.first(ln, cac("Price"), cbc("BaseQuantity"))) for ln in _lines(ctx)]
+        line_tags = (cac("InvoiceLine"), cac("CreditNoteLine"))
+        quantities = []
+        for bq in d.under(cbc("BaseQuantity"), cac("Price")):
+            holder = bq.getparent()
+            line = holder.getparent() if holder is not None else None
+            if line is not None and line.tag in line_tags:
+                quantities.append((line, bq))
     for h, q in quantities:
         if q is None:
             continue
