@@ -26,7 +26,7 @@ from einvoice import namespaces as ns
 from einvoice.rules.registry import Check, Family, Hit, Layer, rule
 from einvoice.rules.registry import Context as RuleContext
 from einvoice.scenario import Level
-from einvoice.syntax import XRECHNUNG_3, XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
+from einvoice.syntax import XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
 
 El = etree._Element
 
@@ -94,36 +94,6 @@ def text_nodes(el: El) -> list[str]:
     out = [el.text] if el.text else []
     out += [c.tail for c in el if c.tail]
     return out
-
-
-def child(el: El | None, tag: str) -> El | None:
-    """The first child ``tag`` (iterchildren is cheaper than find() for a plain name)."""
-    if el is None:
-        return None
-    for c in el.iterchildren(tag):
-        return c
-    return None
-
-
-def children(el: El | None, tag: str) -> list[El]:
-    return [] if el is None else list(el.iterchildren(tag))
-
-
-def path(el: El | None, *tags: str) -> list[El]:
-    """All elements reached from ``el`` by the child steps ``tags`` (like ``a/b/c``)."""
-    if el is None:
-        return []
-    cur = [el]
-    for t in tags:
-        cur = [c for x in cur for c in x.iterchildren(t)]
-        if not cur:
-            return cur
-    return cur
-
-
-def first(el: El | None, *tags: str) -> El | None:
-    found = path(el, *tags)
-    return found[0] if found else None
 
 
 def attr(el: El | None, name: str) -> str | None:
@@ -615,18 +585,3 @@ def hit(el: El | str, de: str, en: str) -> Hit:
     d = _CURRENT.get()
     cache = d.steps if d is not None and el.getroottree().getroot() is d.root else None
     return Hit(xpath_of(el, cache), de, en)
-
-
-def hits_for(els: Iterable[El], de: str, en: str) -> Iterator[Hit]:
-    for e in els:
-        yield hit(e, de, en)
-
-
-__all__ = [
-    "EAS_EXT",
-    "ICD_EXT",
-    "UNTDID_7143_CVD",
-    "XRECHNUNG_3",
-    "Doc",
-    "doc",
-]
