@@ -400,7 +400,7 @@ def test_base64_follows_xerces(value: str, ok: bool) -> None:
 @pytest.mark.parametrize(
     ("check", "value", "ok"),
     [(datatypes.is_time, "24:00:00", True), (datatypes.is_time, "24:00:01", False),
-     (datatypes.is_time, "23:59:60", True), (datatypes.is_time, "12:00:00.5+01:00", True),
+     (datatypes.is_time, "23:59:60", False), (datatypes.is_time, "12:00:00.5+01:00", True),
      (datatypes.is_time, "12:00", False), (datatypes.is_datetime, "2024-02-29T12:00:00Z", True),
      (datatypes.is_datetime, "2023-02-29T12:00:00", False), (datatypes.is_language, "de-DE", True),
      (datatypes.is_language, "deutschland-x", False), (datatypes.is_any_uri, "urn:x:y", True),

@@ -19,6 +19,7 @@ from lxml import etree
 from einvoice.report import Finding
 from einvoice.structure import datatypes as dt
 from einvoice.structure import messages as msg
+from einvoice.structure.anyuri import is_any_uri
 from einvoice.structure.names import attribute_path, display, listing, local_of, namespace_of, xpath
 from einvoice.structure.table import DFA, SEQ, SIMPLE, TEXT, CType, SType, Table, Wildcard
 
@@ -273,13 +274,26 @@ class Walk:
             self.lax(el)
 
     def lax(self, el: El) -> None:
-        """An undeclared element under a lax wildcard: only declared descendants are checked."""
-        xt = el.get(XSI_TYPE)
-        if xt is not None:
-            found = self.xsi_type(el, None, xt)
-            if found is not None:
-                self.element(el, found, None)
-            return
+        """An undeclared element under a lax wildcard: only declared descendants are checked,
+        and the values of its xsi: attributes (an xsi:type makes it checked against that type)."""
+        items: list[tuple[str, str]] = el.items()  # type: ignore[assignment]
+        if items:
+            for name, value in items:
+                if name in XSI_HINTS:
+                    self.xsi_hint(el, name, value)
+                elif name == XSI_NIL and dt.collapse_ws(value) not in dt.BOOLEANS:
+                    self.report(
+                        "EINV-STRUCT-XSI",
+                        attribute_path(el, name),
+                        f"xsi:nil '{msg.shown(value)}' ist kein Wahrheitswert (true, false, 1, 0).",
+                        f"xsi:nil '{msg.shown(value)}' is not a boolean (true, false, 1, 0).",
+                    )
+            xt = el.get(XSI_TYPE)
+            if xt is not None:
+                found = self.xsi_type(el, None, xt)
+                if found is not None:
+                    self.element(el, found, None)
+                return
         for child in el:
             tag = child.tag
             if tag.__class__ is not str:
@@ -335,16 +349,7 @@ class Walk:
                 if name in (XSI_TYPE, XSI_NIL):
                     continue
                 if name in XSI_HINTS:
-                    # Ignored as hints (the validator's schemas are fixed) but their values are
-                    # still checked: a list of URIs, or one URI.
-                    uris = value.split() if name == XSI_HINTS[0] else [dt.collapse_ws(value)]
-                    if not all(dt.is_any_uri(u) for u in uris):
-                        self.report(
-                            "EINV-STRUCT-XSI",
-                            attribute_path(el, name),
-                            f"{display(name)} '{msg.shown(value)}' enthält keine gültigen URIs.",
-                            f"{display(name)} '{msg.shown(value)}' does not hold valid URIs.",
-                        )
+                    self.xsi_hint(el, name, value)
                     continue
             else:
                 aw = typ.aw
@@ -363,6 +368,18 @@ class Walk:
         if nil is not None and self.nil(el, flags, nil):
             return None
         return typ
+
+    def xsi_hint(self, el: El, name: str, value: str) -> None:
+        """xsi:schemaLocation / xsi:noNamespaceSchemaLocation load nothing here (the official
+        validator's schemas are fixed), but Xerces still checks their values: URIs."""
+        uris = value.split() if name == XSI_HINTS[0] else [dt.collapse_ws(value)]
+        if not all(is_any_uri(u) for u in uris):
+            self.report(
+                "EINV-STRUCT-XSI",
+                attribute_path(el, name),
+                f"{display(name)} '{msg.shown(value)}' enthält keine gültigen URIs.",
+                f"{display(name)} '{msg.shown(value)}' does not hold valid URIs.",
+            )
 
     def missing_attributes(self, el: El, ct: Type, attrib: dict[str, str]) -> None:
         for name in ct.required:
