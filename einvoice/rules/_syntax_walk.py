@@ -85,27 +85,50 @@ def pname_of(tag: str) -> tuple[str, str, str]:
     return tag, "", tag
 
 
-def xpath_of(loc: Loc) -> str:
-    """XPath of a node with our prefixes; ``[n]`` only where siblings share the name."""
+def xpath_of(loc: Loc, positions: dict[El, dict[El, str]] | None = None) -> str:
+    """XPath of a node with our prefixes; ``[n]`` only where siblings share the name.
+
+    ``positions`` caches each parent's numbering, so that many hits under one parent (say one
+    per line of a 100,000-line invoice) stay linear.
+    """
     attr = None
     if isinstance(loc, tuple):
         loc, attr = loc
+    if positions is None:
+        positions = {}
     parts: list[str] = []
     el: El | None = loc
     while el is not None:
-        tag = el.tag
-        if not isinstance(tag, str):
+        if not isinstance(el.tag, str):
             break
-        name = pname_of(tag)[0]
         parent = el.getparent()
-        if parent is not None:
-            same = [c for c in parent if c.tag == tag]
-            if len(same) > 1:
-                name = f"{name}[{same.index(el) + 1}]"
-        parts.append(name)
+        if parent is None:
+            parts.append(pname_of(el.tag)[0])
+            break
+        names = positions.get(parent)
+        if names is None:
+            names = positions[parent] = _numbered(parent)
+        parts.append(names[el])
         el = parent
     path = "/" + "/".join(reversed(parts))
     return f"{path}/@{attr}" if attr else path
+
+
+def _numbered(parent: El) -> dict[El, str]:
+    kids = [c for c in parent if isinstance(c.tag, str)]
+    total: dict[str, int] = {}
+    for c in kids:
+        total[c.tag] = total.get(c.tag, 0) + 1
+    seen: dict[str, int] = {}
+    out: dict[El, str] = {}
+    for c in kids:
+        tag: str = c.tag
+        name = pname_of(tag)[0]
+        if total[tag] > 1:
+            seen[tag] = n = seen.get(tag, 0) + 1
+            name = f"{name}[{n}]"
+        out[c] = name
+    return out
 
 
 def string_value(el: El) -> str:
@@ -489,6 +512,11 @@ class Pattern:
                 state: State) -> dict[str, list[Hit]]:
         out: dict[str, list[Hit]] = {}
         root = state.root
+        positions: dict[El, dict[El, str]] = {}
+
+        def add(rule: TableRule, loc: Loc, de: str, en: str) -> None:
+            out.setdefault(rule.id, []).append(Hit(xpath_of(loc, positions), de, en))
+
         # absent / at most n / absent-unless: only what was found (more than n times)
         for crec, rule, rec in flagged:
             el, _, _, pname = crec
@@ -496,13 +524,13 @@ class Pattern:
             count, first, surplus, _ = rec
             kind = rule.kind
             if kind == "absent":
-                self._add(out, rule, first, *table_message(rule, ctx_name, count))
+                add(rule, first, *table_message(rule, ctx_name, count))
             elif kind == "max":
-                self._add(out, rule, surplus, *table_message(rule, ctx_name, count))
+                add(rule, surplus, *table_message(rule, ctx_name, count))
             elif kind == "unless":
                 fn, hint_de, hint_en = self.unless[rule.id]
                 if not fn(el, state):
-                    self._add(out, rule, first, *table_message(rule, ctx_name, count, (hint_de, hint_en)))
+                    add(rule, first, *table_message(rule, ctx_name, count, (hint_de, hint_en)))
         # exactly n / present / hand-written: every context node
         eager = self._eager_fns
         for el, pos, counts, pname in ctx_recs:
@@ -510,21 +538,18 @@ class Pattern:
                 if special is not None:
                     res = special(el, state)
                     if res is not None:
-                        self._add(out, rule, *res)
+                        add(rule, *res)
                     continue
                 got: list[Any] | None = counts.get(rule.idx) if counts else None
                 count = got[0] if got else 0
                 ctx_name = None if el is root else pname
                 if rule.kind == "exact" and count != rule.n:
                     loc = got[2] if got and got[2] is not None else el
-                    self._add(out, rule, loc, *table_message(rule, ctx_name, count))
+                    add(rule, loc, *table_message(rule, ctx_name, count))
                 elif rule.kind == "present" and count == 0:
-                    self._add(out, rule, el, *table_message(rule, ctx_name, count))
+                    add(rule, el, *table_message(rule, ctx_name, count))
         return out
 
-    @staticmethod
-    def _add(out: dict[str, list[Hit]], rule: TableRule, loc: Loc, de: str, en: str) -> None:
-        out.setdefault(rule.id, []).append(Hit(xpath_of(loc), de, en))
 
 
 # ---- registration ---------------------------------------------------------------------------
