@@ -39,7 +39,7 @@ _BOM_UTF8 = b"\xef\xbb\xbf"
 _XML_SPACE = re.compile(rb"[ \t\r\n]*")
 # A prolog item: whitespace, XML declaration / processing instruction, or comment.
 _PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
-_ENCODING_DECL = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"'>]{0,64})["']""")
+_ENCODING_DECL = re.compile(rb"""<\?xml[ \t\r\n][^>]*?encoding\s*=\s*["']([^"'>]{0,64})["']""")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _TRAILING_POSITION = re.compile(r"(,? line \d+,? column \d+)+\s*$")
 _LIBXML2_MAX_DEPTH = 256
@@ -50,7 +50,7 @@ _ENCODING_ERRORS = frozenset(
 )
 _ENTITY_ERRORS = frozenset(
     {_E.ERR_UNDECLARED_ENTITY, _E.WAR_UNDECLARED_ENTITY, _E.ERR_ENTITY_NOT_FINISHED,
-     _E.ERR_ENTITYREF_SEMICOL_MISSING, _E.ERR_ENTITY_PE_INTERNAL}
+     _E.ERR_ENTITY_PE_INTERNAL}
 )
 _LIMIT_ERRORS = frozenset({_E.ERR_RESOURCE_LIMIT, _E.ERR_NAME_TOO_LONG})
 
@@ -346,6 +346,17 @@ def _syntax_error(exc: etree.XMLSyntaxError, max_depth: int) -> IntakeError:
             "UTF-8; oft wurde die Datei als ISO-8859-1/Windows-1252 gespeichert.",
             f"The document contains bytes that are not valid UTF-8 ({en}). XRechnung requires "
             "UTF-8; often the file was saved as ISO-8859-1/Windows-1252.",
+        )
+    if code == _E.ERR_ENTITYREF_SEMICOL_MISSING or (
+        code == _E.ERR_NAME_REQUIRED and "entityref" in str(exc).lower()
+    ):
+        # The most common hand-made mistake: "Müller & Söhne" written without escaping.
+        return _err(
+            "EINV-INTAKE-AMPERSAND",
+            f"Ein '&' im Text ist nicht als '&amp;' geschrieben ({de}). Beispiel: "
+            "'Müller &amp; Söhne' statt 'Müller & Söhne'.",
+            f"An '&' in the text is not written as '&amp;' ({en}). Example: "
+            "'Smith &amp; Sons' instead of 'Smith & Sons'.",
         )
     if code in _ENTITY_ERRORS:
         return _err(

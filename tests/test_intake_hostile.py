@@ -170,6 +170,17 @@ def test_undefined_entity_reference() -> None:
     assert "Zeile 9" in result.message_de
 
 
+def test_bare_ampersand() -> None:
+    result = _rejected(hostile.bare_ampersand(), "EINV-INTAKE-AMPERSAND")
+    assert "&amp;" in result.message_de
+    _rejected(hostile.invoice(note="A&B GmbH"), "EINV-INTAKE-AMPERSAND")
+
+
+def test_encoding_in_a_stylesheet_pi_is_not_an_xml_declaration() -> None:
+    pi = '<?xml-stylesheet type="text/xsl" href="r.xsl" encoding="latin1"?>\n'
+    _parsed(hostile.invoice(prolog=pi))
+
+
 @pytest.mark.parametrize(
     "case", ["xxe_local_file", "xxe_url", "billion_laughs", "quadratic_blowup", "external_dtd",
              "parameter_entities", "doctype_after_comments"],

@@ -204,6 +204,11 @@ def undefined_entity() -> bytes:
     return invoice(note="Gr&uuml;&szlig;e &nbsp; aus Musterstadt")
 
 
+def bare_ampersand() -> bytes:
+    """The everyday mistake: an unescaped '&' in a company name."""
+    return invoice(note="Lieferung von Müller & Söhne")
+
+
 # --- size and shape ----------------------------------------------------------------------
 
 
@@ -333,6 +338,7 @@ CASES: dict[str, tuple[Callable[[], bytes], str | None]] = {
     "doctype_after_comments": (doctype_after_comments, "EINV-INTAKE-DOCTYPE"),
     "xinclude": (xinclude, None),
     "undefined_entity": (undefined_entity, "EINV-INTAKE-ENTITY"),
+    "bare_ampersand": (bare_ampersand, "EINV-INTAKE-AMPERSAND"),
     "oversized": (oversized, "EINV-INTAKE-SIZE"),
     "deep_nesting": (deep_nesting, "EINV-INTAKE-DEPTH"),
     "big_note": (big_note, None),
