@@ -12,7 +12,7 @@ from typing import Any
 import pika
 from pika.spec import Basic
 
-from einvoice.worker import Worker, WorkerConfig
+from einvoice.worker import Hooks, Worker, WorkerConfig
 from einvoice.worker.handling import Inbound, Publication
 from einvoice.worker.topology import ATTEMPTS_HEADER, ERROR_HEADER
 
@@ -153,3 +153,24 @@ def test_no_channel_no_ack() -> None:
     ch.is_open = False
     ack(w, 1)
     assert ch.acks == []
+
+
+def test_handler_errors_reach_the_header_but_not_the_log() -> None:
+    logged: list[dict[str, Any]] = []
+
+    class Spy(Hooks):
+        def message_done(self, outcome: str, duration_s: float, fields: Any) -> None:
+            logged.append(dict(fields))
+
+    class Leaky:
+        def handle(self, msg: Inbound) -> Publication:
+            raise ValueError("account DE02120300000000202051 of Erika Mustermann")
+
+    w = Worker(WorkerConfig(prefix="t"), Leaky(), hooks=Spy())
+    ch = FakeChannel()
+    w._channel = ch
+    deliver(w, 1, b"x")
+    assert "Erika Mustermann" in ch.published[-1][3].headers[ERROR_HEADER]
+    ack(w, 1)
+    assert logged and "Mustermann" not in str(logged[0])
+    assert logged[0]["error"].startswith("ValueError in handle (")

@@ -174,3 +174,10 @@ def test_cli_usage_errors() -> None:
     assert json.loads(bad.stderr.splitlines()[-1])["event"] == "config_error"
     assert main(["publish", "--header", "novalue", str(ROOT / "README.md")]) == 2
     assert main(["topology", "show", "--routing", str(ROOT / "examples" / "routing.toml")]) == 0
+
+
+def test_malformed_buyer_reference_stays_out_of_the_log() -> None:
+    _queue, env, pub = handle(outcome("accept", "Herr Max Mustermann"))
+    assert env["routing"]["leitweg_id"] == "Herr Max Mustermann"  # the envelope has it all
+    assert pub.log["leitweg_id"] is None  # type: ignore[attr-defined]
+    assert "Mustermann" not in json.dumps(pub.log)  # type: ignore[attr-defined]

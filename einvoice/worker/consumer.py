@@ -60,6 +60,18 @@ DRAIN_TIMEOUT_S = 30.0
 MAX_ERROR_CHARS = 2000
 
 
+def _where(exc: BaseException) -> str:
+    """The exception's type and where it was raised, without its message (which may quote
+    names or account numbers from the document)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return type(exc).__name__
+    code = tb.tb_frame.f_code
+    return f"{type(exc).__name__} in {code.co_name} ({code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno})"
+
+
 class TopologyConflict(Exception):
     """A queue or exchange exists with other arguments than ours; an operator must decide."""
 
@@ -306,7 +318,7 @@ class Worker:
         try:
             pub = self.handler.handle(msg)
         except Exception as exc:  # noqa: BLE001 - any failure is an attempt, never a crash
-            self._failed_attempt(d, f"{type(exc).__name__}: {exc}")
+            self._failed_attempt(d, f"{type(exc).__name__}: {exc}", log_error=_where(exc))
             return
         d.fields.update(pub.log)
         d.outcome = pub.outcome
@@ -359,7 +371,10 @@ class Worker:
                 self._requeue(d, f"publish to {pub.routing_key} {why}")
         self._flush_acks()
 
-    def _failed_attempt(self, d: Delivery, error: str) -> None:
+    def _failed_attempt(self, d: Delivery, error: str, log_error: str | None = None) -> None:
+        """Send the original to retry or, attempts spent, to failed. ``error`` goes into the
+        message header (next to the invoice itself); the log gets ``log_error`` when the error
+        text may quote document content."""
         error = error[:MAX_ERROR_CHARS]
         attempts = attempts_of(d.props.headers) + 1
         headers = dict(d.props.headers or {})
@@ -375,7 +390,7 @@ class Worker:
             correlation_id=p.correlation_id, app_id=p.app_id, type=p.type,
             timestamp=p.timestamp, headers=headers)
         d.fields.setdefault("sha256", sha256_hex(d.body))
-        d.fields["error"] = error
+        d.fields["error"] = log_error or error
         d.fields["attempt"] = attempts
         if give_up:
             self._publish(d, self.names.dead_letter_exchange, self.names.failed, d.body, props,

@@ -161,7 +161,9 @@ class InvoiceHandler:
             "sha256": digest,
             "syntax": result.syntax,
             "invoice_number": _raw(inv.number) if inv is not None else None,
-            "leitweg_id": route.leitweg_id,
+            # BT-10 is free text: a malformed one may hold a person's name, so only IDs of
+            # Leitweg-ID shape reach the log.
+            "leitweg_id": route.leitweg_id if route.problem != "malformed" else None,
             "municipality": muni.id if muni else None,
             "route_problem": route.problem,
             "verdict": rep.verdict,
