@@ -1,4 +1,5 @@
-"""`einvoice topology declare|show|delete`: the worker's exchanges and queues."""
+"""`einvoice topology declare|show|delete|export|apply`: the worker's exchanges and queues;
+`export`/`apply`: least-privilege RabbitMQ definitions (einvoice/ops/definitions.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from einvoice.cli.common import emit
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("topology", help="declare, show or delete the worker's exchanges and queues")
-    p.add_argument("action", choices=("declare", "show", "delete"))
+    p = sub.add_parser("topology", help="declare, show or delete the worker's exchanges and queues; "
+                       "export or apply least-privilege broker definitions")
+    p.add_argument("action", choices=("declare", "show", "delete", "export", "apply"))
     p.add_argument("--amqp-url")
     p.add_argument("--routing", help="routing table (TOML); default $EINVOICE_ROUTING")
     p.add_argument("--prefix", help="queue name prefix; default $EINVOICE_QUEUE_PREFIX or einvoice")
     p.add_argument("--yes", action="store_true", help="confirm `delete` (drops queued messages!)")
+    from einvoice.ops.topology_cli import add_options
+
+    add_options(p)
     p.set_defaults(func=run)
 
 
@@ -33,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, RoutingConfigError) as exc:
         print(f"einvoice topology: {exc}", file=sys.stderr)
         return 2
+    if args.action in ("export", "apply"):
+        from einvoice.ops.topology_cli import run as run_definitions
+
+        return run_definitions(args, config, table)
     names = topology.Names(config.prefix)
     if args.action == "show":
         emit({"exchanges": names.exchanges(), "queues": names.queues(table)})
