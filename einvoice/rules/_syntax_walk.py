@@ -347,8 +347,12 @@ class Pattern:
 
     def _taginfo(self, tag: str) -> TagInfo:
         pname, ns, local = pname_of(tag)
-        cands = [(pos, data) for pos, kind, data in self._by_name.get(pname, ())]
-        cands += [(pos, nc) for pos, nc in self._named if nc.tag(ns, local)]
+        # a candidate context: (position, None when the tag alone decides, the ancestor names
+        # that must precede it, or a node test)
+        cands: list[tuple[int, Any]] = [
+            (pos, data or None) for pos, kind, data in self._by_name.get(pname, ())
+        ]
+        cands += [(pos, nc.node) for pos, nc in self._named if nc.tag(ns, local)]
         cands.sort(key=lambda c: c[0])
         ends = self._tail.get(pname, [])
         ends_any = [e for e in ends if not e[0]] or None
@@ -465,12 +469,15 @@ class Pattern:
             for cpos, data in cands:
                 if pos and cpos > pos:
                     break
+                if data is None:
+                    pos = cpos
+                    break
                 if type(data) is tuple:
                     n = len(data)
-                    ok = depth >= n and all(stack[depth - n + i][1] == data[i] for i in range(n))
-                else:
-                    ok = data.node is None or data.node(el, stack)
-                if ok:
+                    if depth >= n and all(stack[depth - n + i][1] == data[i] for i in range(n)):
+                        pos = cpos
+                        break
+                elif data(el, stack):
                     pos = cpos
                     break
             crec: CtxRec | None = None
