@@ -23,6 +23,8 @@ def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--prefix", help="queue name prefix; default $EINVOICE_QUEUE_PREFIX or einvoice")
     p.add_argument("--prefetch", type=int)
     p.add_argument("--log-format", choices=("auto", "json", "console"))
+    p.add_argument("--metrics-port", type=int, help="serve /metrics, /healthz, /readyz here; "
+                   "default $EINVOICE_METRICS_PORT (unset: no endpoint)")
     p.set_defaults(func=run)
 
 
@@ -44,11 +46,16 @@ def run(args: argparse.Namespace) -> int:
         return 2
     logsetup.configure(config.log_format)
     log = structlog.get_logger("einvoice.worker")
+    from einvoice.metrics import start_for
+
     try:
         worker = build(config)
-    except RoutingConfigError as exc:
+        metrics = start_for(worker, args.metrics_port)
+    except (RoutingConfigError, ValueError, OSError) as exc:
         log.error("config_error", error=str(exc))
         return 2
+    if metrics is not None:
+        log.info("metrics_serving", port=metrics.port)
     log.info("worker_starting", prefix=config.prefix, routing=config.routing_path,
              municipalities=len(worker.table.municipalities) if worker.table else 0,
              prefetch=config.prefetch)
@@ -56,4 +63,7 @@ def run(args: argparse.Namespace) -> int:
         worker.run()
     except TopologyConflict:
         return 2  # logged by the worker: a queue exists with other arguments
+    finally:
+        if metrics is not None:
+            metrics.close()
     return 0
