@@ -28,6 +28,7 @@ from einvoice.worker.topology import (
     ATTEMPTS_HEADER,
     ERROR_HEADER,
     FAILED_AT_HEADER,
+    FIRST_FAILED_AT_HEADER,
     INTERNAL_HEADERS,
     Names,
 )
@@ -126,6 +127,10 @@ def x_death(headers: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _first_failure(headers: Mapping[str, Any], deaths: list[dict[str, Any]]) -> str | None:
+    first = headers.get(FIRST_FAILED_AT_HEADER)
+    if first is not None:
+        return _text(first)
+    # Older messages, or the broker's own dead-lettering: the earliest time anything recorded.
     times = [d["time"] for d in deaths if isinstance(d.get("time"), str)]
     failed_at = headers.get(FAILED_AT_HEADER)
     if failed_at is not None:

@@ -52,7 +52,13 @@ from einvoice.worker.config import WorkerConfig
 from einvoice.worker.envelope import sha256_hex
 from einvoice.worker.handling import Handler, Inbound, attempts_of
 from einvoice.worker.hooks import Hooks
-from einvoice.worker.topology import ATTEMPTS_HEADER, ERROR_HEADER, FAILED_AT_HEADER, Names
+from einvoice.worker.topology import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    FAILED_AT_HEADER,
+    FIRST_FAILED_AT_HEADER,
+    Names,
+)
 
 log = structlog.get_logger("einvoice.worker")
 
@@ -380,6 +386,7 @@ class Worker:
         headers = dict(d.props.headers or {})
         headers[ATTEMPTS_HEADER] = attempts
         headers[ERROR_HEADER] = error
+        headers.setdefault(FIRST_FAILED_AT_HEADER, datetime.now(UTC).isoformat())
         give_up = attempts >= self.config.max_attempts
         if give_up:
             headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()

@@ -30,7 +30,9 @@ from einvoice.worker.config import WorkerConfig
 ATTEMPTS_HEADER = "x-einvoice-attempts"
 ERROR_HEADER = "x-einvoice-error"
 FAILED_AT_HEADER = "x-einvoice-failed-at"
-INTERNAL_HEADERS = frozenset({ATTEMPTS_HEADER, ERROR_HEADER, FAILED_AT_HEADER, "x-death",
+FIRST_FAILED_AT_HEADER = "x-einvoice-first-failed-at"  # the first failed attempt (ops: `failed list`)
+INTERNAL_HEADERS = frozenset({ATTEMPTS_HEADER, ERROR_HEADER, FAILED_AT_HEADER,
+                              FIRST_FAILED_AT_HEADER, "x-death",
                               "x-first-death-exchange", "x-first-death-queue",
                               "x-first-death-reason", "x-delivery-count"})
 

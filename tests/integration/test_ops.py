@@ -174,6 +174,9 @@ def test_failed_inspect_dry_run_and_replay_after_fix(
     assert main(["failed", "show", "f-1", "--prefix", config.prefix]) == 0
     detail = json.loads(capsys.readouterr().out)
     assert detail["message_id"] == "f-1" and detail["headers"][ATTEMPTS_HEADER] == config.max_attempts
+    # The first failed attempt, before the last one that parked it.
+    assert detail["first_failure"] == detail["headers"]["x-einvoice-first-failed-at"]
+    assert detail["first_failure"] < detail["headers"][FAILED_AT_HEADER]
     assert FAILED_AT_HEADER in detail["headers"] and ERROR_HEADER in detail["headers"]
     assert main(["failed", "show", "f-2", "--document", "--prefix", config.prefix]) == 0
     assert capsys.readouterr().out.encode() == docs[2].data
