@@ -7,9 +7,12 @@ known to do, and lxml's XSD validation of the official schemas where libxml2 agr
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import pytest
 from conftest import CORPUS, ROOT, SHARED, corpus_bytes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from einvoice import intake
@@ -431,3 +434,43 @@ def test_shipped_tables_are_current() -> None:
 
 def test_corpus_has_documents() -> None:
     assert CORPUS.is_dir()
+
+
+# -- robustness: any tree gives findings, never an exception ---------------------------------------
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+RANDOM_ATTRS = ["currencyID", "schemeID", "unitCode", f"{{{XSI_NS}}}type", f"{{{XSI_NS}}}nil", "{urn:x}a",
+                "Id"]
+RANDOM_TEXTS = ["", " ", "1", "2024-02-30", "x", "QUJD", "true", "a%zz", "cbc:NoteType"]
+
+
+@cache
+def random_names(syntax: str) -> list[str]:
+    extra = ["{urn:x}Foo", "Bar", "{http://www.w3.org/2000/09/xmldsig#}Signature"]
+    return sorted(table_for(syntax).globals)[::4] + extra
+
+
+def random_tree(draw: Any, syntax: str) -> etree._Element:
+    names = random_names(syntax)
+    cbc = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+    root = etree.Element(table_for(syntax).roots[syntax], nsmap={"cbc": cbc})
+    nodes = [root]
+    for _ in range(draw(st.integers(0, 40))):
+        parent = nodes[draw(st.integers(0, len(nodes) - 1))]
+        kind = draw(st.integers(0, 9))
+        if kind == 0:
+            parent.append(etree.Comment("c"))
+            continue
+        child = etree.SubElement(parent, draw(st.sampled_from(names)))
+        child.text = draw(st.sampled_from(RANDOM_TEXTS))
+        if kind < 4:
+            child.set(draw(st.sampled_from(RANDOM_ATTRS)), draw(st.sampled_from(RANDOM_TEXTS)))
+        nodes.append(child)
+    return root
+
+
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
+@given(st.data(), st.sampled_from(["ubl-invoice", "ubl-creditnote", "cii"]))
+def test_random_trees_never_raise(data: st.DataObject, syntax: Syntax) -> None:
+    found = check(random_tree(data.draw, syntax), syntax)
+    assert len(found) <= 51
+    assert all(f.rule.startswith("EINV-STRUCT-") and f.location.startswith("/") for f in found)

@@ -147,7 +147,7 @@ class Walk:
                 pos = i
                 cnt = 1
             else:
-                self.out_of_order(el, child, self.expected_seq(ct, pos, cnt))
+                self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), parts[pos].name)
             if p.leaf:
                 # Text-only child without attributes to check: the common case, done inline.
                 st = p.type.simple
@@ -529,8 +529,17 @@ class Walk:
             f"Element {name} is not allowed in {pname}; expected at this point: {exp_en}.",
         )
 
-    def out_of_order(self, parent: El, child: El, expected: list[Any]) -> None:
+    def out_of_order(self, parent: El, child: El, expected: list[Any], before: str | None = None) -> None:
         name, pname = display(child.tag), display(parent.tag)
+        if before is not None:
+            # In a sequence: it belongs in front of an element that already came.
+            self.report(
+                "EINV-STRUCT-ORDER",
+                xpath(child),
+                f"{name} steht in {pname} an der falschen Stelle: es muss vor {display(before)} stehen.",
+                f"{name} is out of order in {pname}: it must come before {display(before)}.",
+            )
+            return
         exp = listing(expected, "de") if expected else "kein weiteres Element"
         exp_en = listing(expected, "en") if expected else "no further element"
         self.report(
