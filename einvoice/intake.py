@@ -233,7 +233,7 @@ def _check_bytes(data: bytes) -> IntakeError | None:
         return _encoding_error("UTF-32", "UTF-32")
     if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
         return _encoding_error("UTF-16 (mit Byte-Order-Mark)", "UTF-16 (with byte order mark)")
-    if head[:2] in (b"\x00<", b"<\x00"):
+    if _utf16_without_bom(head):
         return _encoding_error("UTF-16 (ohne Byte-Order-Mark)", "UTF-16 (without byte order mark)")
     if data[first : first + 1] != b"<":
         return _err(
@@ -244,6 +244,16 @@ def _check_bytes(data: bytes) -> IntakeError | None:
             "UBL or CII syntax is expected.",
         )
     return None
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    # Any ASCII character (the first of an XML document must be '<' or blank) in UTF-16 has a
+    # zero byte on one side: 00 xx 00 yy (big endian) or xx 00 yy 00 (little endian).
+    if len(head) < 4:
+        return head[:2] in (b"\x00<", b"<\x00")
+    big = head[0] == 0 and head[2] == 0 and head[1] != 0 and head[3] != 0
+    little = head[1] == 0 and head[3] == 0 and head[0] != 0 and head[2] != 0
+    return big or little
 
 
 def _encoding_error(what_de: str, what_en: str) -> IntakeError:

@@ -284,6 +284,12 @@ def test_utf16_without_bom() -> None:
     assert "without byte order mark" in result.message_en
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_starting_with_blanks(codec: str) -> None:
+    text = "\n  " + hostile.invoice(prolog="").decode("utf-8")
+    _rejected(text.encode(codec), "EINV-INTAKE-UTF16")
+
+
 def test_utf32() -> None:
     text = hostile.invoice().decode("utf-8")
     _rejected(text.encode("utf-32"), "EINV-INTAKE-UTF16")
