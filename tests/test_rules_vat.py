@@ -327,3 +327,11 @@ def test_ubl_breakdown_of_another_tax_scheme_is_no_vat_context() -> None:
     assert not any(got.get(f"BR-E-{n:02d}") for n in (1, 8, 9, 10))
     # Without the XML quirk (scheme VAT) the same model breaks BR-E-09 and BR-E-10.
     assert {"BR-E-09", "BR-E-10"} <= set(fired(inv))
+
+
+def test_cii_igic_ipsi_taxable_amount_test_is_vacuous() -> None:
+    # The CII context of BR-AF-08/BR-AG-08 is the ApplicableTradeTax element, whose test reads
+    # `../ram:RateApplicablePercent`: the parent has none, so `every $rate in ()` holds.
+    kw = {"lines": [line("M", "10", "100.00")], "vat_breakdown": [bd("M", "10", "50.00", "5.00")]}
+    assert "BR-AG-08" in fired(invoice("ubl-invoice", **kw))  # type: ignore[arg-type]
+    assert "BR-AG-08" not in fired(invoice("cii", **kw))  # type: ignore[arg-type]
