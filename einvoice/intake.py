@@ -144,15 +144,16 @@ def _parse(data: bytes, *, max_bytes: int, max_depth: int) -> Parsed | IntakeErr
             "Die Eingabe ist keine Bytefolge.",
             "The input is not a byte string.",
         )
-    data = bytes(data)
-    if len(data) > max_bytes:
+    size = data.nbytes if isinstance(data, memoryview) else len(data)
+    if size > max_bytes:  # before any copy of an oversized body
         return _err(
             "EINV-INTAKE-SIZE",
-            f"Das Dokument ist {len(data)} Bytes ({_mb(len(data))}) groß; angenommen werden "
+            f"Das Dokument ist {size} Bytes ({_mb(size)}) groß; angenommen werden "
             f"höchstens {max_bytes} Bytes ({_mb(max_bytes)}).",
-            f"The document has {len(data)} bytes ({_mb(len(data))}); at most {max_bytes} bytes "
+            f"The document has {size} bytes ({_mb(size)}); at most {max_bytes} bytes "
             f"({_mb(max_bytes)}) are accepted.",
         )
+    data = bytes(data)
     bad = _check_bytes(data)
     if bad is None:
         bad = _check_prolog(data)

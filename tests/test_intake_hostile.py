@@ -378,6 +378,11 @@ def test_xml_declaration_not_at_start() -> None:
     _rejected(b"\n  " + hostile.invoice(), "EINV-INTAKE-MALFORMED")
 
 
+def test_size_limit_applies_to_memoryview_bytes() -> None:
+    data = memoryview(hostile.invoice()).cast("B")
+    _rejected(data, "EINV-INTAKE-SIZE", max_bytes=data.nbytes - 1)  # type: ignore[arg-type]
+
+
 def test_input_that_is_not_bytes() -> None:
     result = intake.parse("<a/>")  # type: ignore[arg-type]
     assert isinstance(result, intake.IntakeError) and result.code == "EINV-INTAKE-TYPE"
