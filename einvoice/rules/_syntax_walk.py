@@ -232,14 +232,36 @@ Entry = tuple[tuple[str, ...], TableRule, int, tuple[tuple[int, Pred], ...], boo
 AbsEntry = tuple[int, TableRule, int, tuple[tuple[int, Pred], ...]]
 # Trie node over Clark tags from the root: (children, context position, targets, attribute targets)
 Trie = tuple[dict[str, Any], int, "list[AbsEntry] | None", "dict[str, list[AbsEntry]] | None", bool]
-# Per tag: (prefixed name, context candidates by position, targets ending here whatever the
-# parent, targets ending here by parent name, attribute targets by attribute name, watched?)
-TagInfo = tuple[str, tuple[tuple[int, Any], ...], "list[Entry] | None", "dict[str, list[Entry]] | None",
-                "dict[str, list[Entry]]", bool, bool]
+# An element target at a known path: (context depth, rule, alternative, predicates, depth of the
+# target's first step)
+StateEntry = tuple[int, TableRule, int, tuple[tuple[int, Pred], ...], int]
+_MAX_STATES = 20_000  # distinct element paths remembered (bounded: paths come from documents)
+
+
+class PathState:
+    """Everything static about an element at one path from the root, computed once."""
+
+    __slots__ = ("attrs", "busy", "cands", "chain", "children", "depth", "entries", "names",
+                 "pname", "poses", "trie", "watched")
+
+    pname: str
+    depth: int
+    names: tuple[str, ...]
+    chain: tuple[PathState, ...]
+    trie: Trie | None
+    cands: tuple[tuple[int, NodeTest | None], ...]
+    poses: frozenset[int]
+    entries: tuple[StateEntry, ...]
+    attrs: dict[str, tuple[bool, tuple[StateEntry, ...]]]
+    children: dict[str, PathState]
+    watched: bool
+    busy: bool
+
+
 # A context node: [element, position, counts, prefixed name]; counts are
 # rule idx → [count, first location, surplus location, alternative index]
 CtxRec = list[Any]
-Frame = tuple[El, str, "CtxRec | None", "dict[str, Any] | None"]
+Frame = tuple[El, str, "CtxRec | None", PathState]
 
 
 # lxml's stubs type attribute names as str | bytes; parsed documents always give str.
@@ -343,37 +365,94 @@ class Pattern:
         self._attr_tail: dict[str, list[Entry]] = {
             k[1:]: v for k, v in self._tail.items() if k.startswith("@")
         }
-        self._tags: dict[str, TagInfo] = {}
+        self._roots: dict[str, PathState] = {}
+        self._states = 0
 
-    def _taginfo(self, tag: str) -> TagInfo:
+    # ---- per-path states ---------------------------------------------------------------------
+
+    def _state(self, parent: PathState | None, tag: str) -> PathState:
+        """What the rules say about an element at this path: computed once per distinct path."""
         pname, ns, local = pname_of(tag)
-        # a candidate context: (position, None when the tag alone decides, the ancestor names
-        # that must precede it, or a node test)
-        cands: list[tuple[int, Any]] = [
-            (pos, data or None) for pos, kind, data in self._by_name.get(pname, ())
-        ]
+        st = PathState()
+        st.pname = pname
+        st.children = {}
+        st.attrs = {}
+        names: tuple[str, ...]
+        chain_before: tuple[PathState, ...]
+        if parent is None:
+            depth, names, chain_before = 0, (pname,), ()
+            tnode = self._trie.get(tag)
+        else:
+            depth, names = parent.depth + 1, (*parent.names, pname)
+            chain_before = parent.chain
+            tnode = parent.trie[0].get(tag) if parent.trie is not None else None
+        st.depth, st.names, st.trie = depth, names, tnode
+        st.chain = (*chain_before, st)
+        # contexts, first by position; a static one (decided by the path) ends the list
+        cands: list[tuple[int, NodeTest | None]] = []
+        if tnode is not None and tnode[1]:
+            cands.append((tnode[1], None))
+        for pos, _, before in self._by_name.get(pname, ()):
+            n = len(before)
+            if depth >= n and names[depth - n:depth] == before:
+                cands.append((pos, None))
         cands += [(pos, nc.node) for pos, nc in self._named if nc.tag(ns, local)]
         cands.sort(key=lambda c: c[0])
-        ends = self._tail.get(pname, [])
-        ends_any = [e for e in ends if not e[0]] or None
-        by_parent: dict[str, list[Entry]] = {}
-        for e in ends:
-            if e[0]:
-                by_parent.setdefault(e[0][-1], []).append(e)
-        # attribute targets are filtered by owner here, once per tag
-        attrs = {
-            name: hit
-            for name, entries in self._attr_tail.items()
-            if (hit := [e for e in entries if not e[0] or e[0][-1] == pname])
-        }
-        for name in self.watch_attrs:
-            attrs.setdefault(name, [])
-        watched = pname in self.watch_names
-        busy = bool(cands or ends_any or watched)
-        info: TagInfo = (pname, tuple(cands), ends_any, by_parent or None, attrs, watched, busy)
-        if len(self._tags) < 4096:  # bounded: tags come from untrusted documents
-            self._tags[tag] = info
-        return info
+        kept: list[tuple[int, NodeTest | None]] = []
+        for c in cands:
+            kept.append(c)
+            if c[1] is None:
+                break
+        st.cands = tuple(kept)
+        st.poses = frozenset(p for p, _ in kept)
+        # element targets ending here, with their context depth resolved
+        entries: list[StateEntry] = []
+        if tnode is not None and tnode[2]:
+            for length, rule, ai, preds in tnode[2]:
+                self._keep(entries, st, depth - length, rule, ai, preds, depth - length + 1)
+        for before, rule, ai, preds, doc in self._tail.get(pname, ()):
+            self._tail_entry(entries, st, names, depth, before, rule, ai, preds, doc)
+        st.entries = tuple(entries)
+        st.watched = pname in self.watch_names
+        st.busy = bool(kept or entries or st.watched)
+        if parent is not None and self._states < _MAX_STATES:
+            self._states += 1
+            parent.children[tag] = st
+        elif parent is None:
+            self._roots[tag] = st
+        return st
+
+    def _tail_entry(self, entries: list[StateEntry], st: PathState, names: tuple[str, ...],
+                    depth: int, before: tuple[str, ...], rule: TableRule, ai: int,
+                    preds: tuple[tuple[int, Pred], ...], doc: bool) -> None:
+        n = len(before)
+        start = depth - n  # depth of the target's first step
+        if start < (0 if doc else 1) or names[start:depth] != before:
+            return
+        self._keep(entries, st, 0 if doc else start - 1, rule, ai, preds, start)
+
+    @staticmethod
+    def _keep(entries: list[StateEntry], st: PathState, ctx_depth: int, rule: TableRule, ai: int,
+              preds: tuple[tuple[int, Pred], ...], start: int) -> None:
+        # only where the node at the context depth can be that rule's context at all
+        if ctx_depth >= 0 and rule.pos in st.chain[ctx_depth].poses:
+            entries.append((ctx_depth, rule, ai, preds, start))
+
+    def _attr_state(self, st: PathState, name: str) -> tuple[bool, tuple[StateEntry, ...]]:
+        """Targets for attribute ``name`` on an element at this path (a virtual child)."""
+        entries: list[StateEntry] = []
+        depth = st.depth + 1
+        names = (*st.names, "@" + name)
+        tnode = st.trie
+        if tnode is not None and tnode[3]:
+            for length, rule, ai, preds in tnode[3].get(name, ()):
+                self._keep(entries, st, depth - length, rule, ai, preds, depth - length + 1)
+        for before, rule, ai, preds, doc in self._attr_tail.get(name, ()):
+            self._tail_entry(entries, st, names, depth, before, rule, ai, preds, doc)
+        got = (name in self.watch_attrs, tuple(entries))
+        if len(st.attrs) < 64:  # bounded: attribute names come from untrusted documents
+            st.attrs[name] = got
+        return got
 
     # ---- the walk ---------------------------------------------------------------------------
 
@@ -383,22 +462,18 @@ class Pattern:
         stack: list[Frame] = []
         ctx_recs: list[CtxRec] = []
         flagged: list[tuple[CtxRec, TableRule, list[Any]]] = []
-        info_get = self._tags.get
-        mkinfo = self._taginfo
         eager = self._eager
-        watch_attrs = self.watch_attrs
         names_w = state.names
         attrs_w = state.attrs
+        make = self._state
+        attr_state = self._attr_state
 
-        def count(depth: int, ctx_depth: int, rule: TableRule, ai: int,
-                  preds: tuple[tuple[int, Pred], ...], loc: Loc) -> None:
-            if ctx_depth < 0:
-                return
+        def count(ctx_depth: int, rule: TableRule, ai: int, preds: tuple[tuple[int, Pred], ...],
+                  start: int, loc: Loc) -> None:
             crec = stack[ctx_depth][2]
             if crec is None or crec[1] != rule.pos:
                 return
             if preds:
-                start = depth - len(rule.targets[ai][1]) + 1
                 for i, pred in preds:
                     if not eval_pred(stack[start + i][0], pred):
                         return
@@ -414,102 +489,46 @@ class Pattern:
                 if rule.lazy:
                     flagged.append((crec, rule, rec))
 
-        def tails(entries: list[Entry], depth: int, loc: Loc) -> None:
-            for before, rule, ai, preds, doc in entries:
-                n = len(before)
-                start = depth - n  # depth of the first step
-                if start < (0 if doc else 1):
-                    continue
-                if n > 1 and any(stack[start + i][1] != before[i] for i in range(n - 1)):
-                    continue
-                count(depth, 0 if doc else start - 1, rule, ai, preds, loc)
-
         push = stack.append
         pop = stack.pop
-        trie = self._trie
+        roots = self._roots
 
         # Document order over elements only (C-level iteration, no Python recursion); the
         # stack of ancestors is kept by comparing each element's parent with the stack top.
         for el in root.iter(etree.Element):
+            tag: str = el.tag  # elements only: iter(etree.Element)
             parent = el.getparent()
             if parent is None:
-                level: dict[str, Trie] | None = trie
+                st = roots.get(tag) or make(None, tag)
             else:
                 while stack[-1][0] is not parent:
                     pop()
-                level = stack[-1][3]
-            depth = len(stack)
-            tag: str = el.tag  # elements only: iter(etree.Element)
-            info = info_get(tag)
-            if info is None:
-                info = mkinfo(tag)
-            node = level.get(tag) if level is not None else None
-            if node is None:
-                sub = pos = entries = attr_entries = None
-                plain = True
-            else:
-                sub, pos, entries, attr_entries, plain = node
-            if plain and not info[6]:
-                # nothing is bound to this element itself: only its attributes matter here
-                push((el, info[0], None, sub))
-                if info[3] and depth:
-                    t = info[3].get(stack[depth - 1][1])
-                    if t:
-                        tails(t, depth, el)
-                attr_map = info[4]
-                for name in keys(el):
-                    t = attr_map.get(name)
-                    if t is not None:
-                        if name in watch_attrs:
-                            attrs_w.setdefault(name, []).append(el)
-                        if t:
-                            tails(t, depth + 1, (el, name))
-                continue
-            pname, cands, ends_any, ends_by_parent, attr_map, watched, _ = info
-            for cpos, data in cands:
-                if pos and cpos > pos:
-                    break
-                if data is None:
-                    pos = cpos
-                    break
-                if type(data) is tuple:
-                    n = len(data)
-                    if depth >= n and all(stack[depth - n + i][1] == data[i] for i in range(n)):
+                top = stack[-1][3]
+                st = top.children.get(tag) or make(top, tag)
+            if st.busy:
+                pos = 0
+                for cpos, test in st.cands:
+                    if test is None or test(el, stack):
                         pos = cpos
                         break
-                elif data(el, stack):
-                    pos = cpos
-                    break
-            crec: CtxRec | None = None
-            if pos:
-                crec = [el, pos, None, pname]
-                if pos in eager:
-                    ctx_recs.append(crec)
-            push((el, pname, crec, sub))
-            if watched:
-                names_w.setdefault(pname, []).append(el)
-            if entries:
-                for up, rule, ai, preds in entries:
-                    count(depth, depth - up, rule, ai, preds, el)
-            if ends_any:
-                tails(ends_any, depth, el)
-            if ends_by_parent and depth:
-                t = ends_by_parent.get(stack[depth - 1][1])
-                if t:
-                    tails(t, depth, el)
-            if attr_map or attr_entries:
-                for name in keys(el):
-                    if attr_entries:
-                        hits = attr_entries.get(name)
-                        if hits:
-                            for up, rule, ai, preds in hits:
-                                count(depth + 1, depth + 1 - up, rule, ai, preds, (el, name))
-                    t = attr_map.get(name)
-                    if t is not None:
-                        if name in watch_attrs:
-                            attrs_w.setdefault(name, []).append(el)
-                        if t:
-                            tails(t, depth + 1, (el, name))
+                crec: CtxRec | None = None
+                if pos:
+                    crec = [el, pos, None, st.pname]
+                    if pos in eager:
+                        ctx_recs.append(crec)
+                push((el, st.pname, crec, st))
+                if st.watched:
+                    names_w.setdefault(st.pname, []).append(el)
+                for ctx_depth, rule, ai, preds, start in st.entries:
+                    count(ctx_depth, rule, ai, preds, start, el)
+            else:
+                push((el, st.pname, None, st))
+            for name in keys(el):
+                got = st.attrs.get(name) or attr_state(st, name)
+                if got[0]:
+                    attrs_w.setdefault(name, []).append(el)
+                for ctx_depth, rule, ai, preds, start in got[1]:
+                    count(ctx_depth, rule, ai, preds, start, (el, name))
 
         return self._finish(ctx_recs, flagged, state)
 
