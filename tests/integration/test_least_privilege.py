@@ -74,9 +74,12 @@ def procedure(broker: None, table: RoutingTable, tmp_path: Path,
         yield {"vhost": vhost, "names": names, "passwords": passwords, "definitions": json.loads(text),
                "routing": routing}
     finally:
-        ctl("delete_vhost", vhost)
-        for u in specs:
-            ctl("delete_user", u.name)
+        # In parallel: each rabbitmqctl call starts an Erlang VM (about a second).
+        procs = [subprocess.Popen(["rabbitmqctl", *argv], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+                 for argv in [["delete_vhost", vhost], *(["delete_user", u.name] for u in specs)]]
+        for p in procs:
+            p.wait(90)
 
 
 def connect(proc: dict[str, Any], user: str) -> pika.BlockingConnection:
@@ -178,7 +181,33 @@ def test_roles_can_do_their_job_and_nothing_else(
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert {r["queue"] for r in rows} >= {names.inbound, names.failed, names.accounting(a)}
     assert all(r["messages"] == 0 for r in rows)
+    # ... and replays a parked message (read on failed, write on the inbound exchange).
+    conn = connect(procedure, worker_user)
+    try:
+        ch = conn.channel()
+        ch.confirm_delivery()
+        ch.basic_publish("", names.failed, b"<parked/>", pika.BasicProperties(
+            delivery_mode=2, message_id="parked-1", headers={"x-einvoice-error": "outage"}),
+            mandatory=True)
+    finally:
+        conn.close()
+    # A municipality can neither look at parked messages nor replay them.
+    muni_url = url(user_name(PREFIX, "municipality", a),
+                   procedure["passwords"][user_name(PREFIX, "municipality", a)], vhost)
+    assert main(["failed", "list", "--amqp-url", muni_url, "--prefix", PREFIX]) == 2
+    assert main(["replay", "--queue", "failed", "--yes", "--amqp-url", muni_url,
+                 "--prefix", PREFIX]) == 2
+    capsys.readouterr()
     assert main(["failed", "list", "--amqp-url", admin_url, "--prefix", PREFIX]) == 0
+    assert json.loads(capsys.readouterr().out)["message_id"] == "parked-1"
+    assert main(["replay", "--queue", "failed", "--yes", "--amqp-url", admin_url,
+                 "--prefix", PREFIX]) == 0
+    conn = connect(procedure, worker_user)
+    try:
+        method, props, body = conn.channel().basic_get(names.inbound, auto_ack=True)
+        assert method is not None and body == b"<parked/>" and props.message_id == "parked-1"
+    finally:
+        conn.close()
 
 
 def test_publisher_publishes_only_to_inbound(procedure: dict[str, Any]) -> None:
