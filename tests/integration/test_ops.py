@@ -285,3 +285,33 @@ def test_replay_killed_midway_loses_nothing(config: WorkerConfig, table: Routing
         assert g.props.headers[REPLAYED_BY_HEADER] == "test-admin"
         assert ERROR_HEADER not in g.props.headers and ATTEMPTS_HEADER not in g.props.headers
         assert g.body == f"<doc n='{int(g.props.message_id[2:])}'/>".encode()
+
+
+def test_replay_counter_grows_with_each_replay(
+    config: WorkerConfig, table: RoutingTable, corpus_docs: dict[str, list[Doc]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    names = Names(config.prefix)
+    doc = corpus_docs["unroutable"][0]
+    with worker_thread(config, InvoiceHandler(names, Router(table)), table):
+        with InboundPublisher(config.amqp_url, config.prefix) as pub:
+            pub.publish(doc.data, message_id="again", headers={"x-source-system": "erp"})
+        wait_count(names.unroutable, 1)
+        for n in (1, 2):
+            # Nothing was fixed: it comes back to unroutable, counting its replays.
+            rc, rows, _ = cli(capsys, "replay", "--queue", "unroutable", "--id", "again", "--yes",
+                              "--prefix", config.prefix)
+            assert rc == 0 and [r["replays"] for r in rows] == [n]
+            assert wait_until(lambda n=n: [r["replays"] for r in cli(
+                capsys, "failed", "list", "--queue", "unroutable", "--prefix", config.prefix)[1]]
+                == [n], 30)
+    conn = blocking()
+    try:
+        [got] = drain(conn.channel(), names.unroutable)
+    finally:
+        conn.close()
+    env = got.json()
+    assert env["source"]["message_id"] == "again"
+    assert env["source"]["headers"][REPLAYS_HEADER] == "2"
+    assert env["source"]["headers"]["x-source-system"] == "erp"
+    assert hashlib.sha256(doc.data).hexdigest() == got.props.message_id == env["document"]["sha256"]
