@@ -254,3 +254,29 @@ def test_members_carry_bts_and_descriptions() -> None:
     assert RULES[("UBL-CR-001", "ubl")].bts == ()
     assert "should not be present" in RULES[("CII-SR-001", "cii")].description
     assert RULES[("UBL-DT-01", "ubl")].description.startswith("Amounts")
+
+
+def test_pairs_not_both_and_all_present() -> None:
+    tax = "<cac:PartyTaxScheme>{}</cac:PartyTaxScheme>"
+    scheme = "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>"
+    assert "UBL-SR-53" not in ubl(tax.format("<cbc:CompanyID>DE1</cbc:CompanyID>" + scheme))
+    assert ubl(tax.format(scheme))["UBL-SR-53"] == ["/ubl:Invoice/cac:PartyTaxScheme"]
+    assert "UBL-SR-53" in ubl(tax.format("<cbc:CompanyID>DE1</cbc:CompanyID><cac:TaxScheme/>"))
+    agreement = ("<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeAgreement><ram:BuyerTradeParty>"
+                 "{}</ram:BuyerTradeParty></ram:ApplicableHeaderTradeAgreement></rsm:SupplyChainTradeTransaction>")
+    assert "CII-SR-450" not in cii(CONTEXT + agreement.format("<ram:ID>1</ram:ID><ram:ID>2</ram:ID>"))
+    both = cii(CONTEXT + agreement.format('<ram:GlobalID schemeID="0088">1</ram:GlobalID><ram:ID>1</ram:ID>'))
+    assert both["CII-SR-450"] == ["/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction"
+                                  "/ram:ApplicableHeaderTradeAgreement/ram:BuyerTradeParty/ram:ID"]
+    hits = CII.evaluate(etree.fromstring(
+        f"<rsm:CrossIndustryInvoice {NS_CII}>{CONTEXT}"
+        + agreement.format("<ram:DefinedTradeContact><ram:PersonName>A</ram:PersonName>"
+                           "<ram:DepartmentName>B</ram:DepartmentName></ram:DefinedTradeContact>")
+        + "</rsm:CrossIndustryInvoice>"))
+    assert "should not both be present (CII-SR-466)" in hits["CII-SR-466"][0].message_en
+    # CII-SR-464 is a test that always holds
+    means = ("<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeSettlement>"
+             "<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode>"
+             "</ram:SpecifiedTradeSettlementPaymentMeans></ram:ApplicableHeaderTradeSettlement>"
+             "</rsm:SupplyChainTradeTransaction>")
+    assert "CII-SR-464" not in cii(CONTEXT + means)

@@ -10,10 +10,12 @@ patterns, one per syntax. We restate each rule in our own compact form:
   implement by hand;
 * every rule becomes a row ``(id, level, position, kind, targets, n)`` where kind is one of
   ``absent`` (the target must not exist), ``max`` (at most n), ``exact`` (exactly n),
-  ``present`` (at least one), ``unless`` (absent unless a hand-written condition holds) or
-  ``special`` (hand-written check). Targets are alternatives ``(anchor, steps)``; anchor is
-  ``rel`` (relative to the context node) or ``doc`` (anywhere in the document); a step is a
-  prefixed name, ``@attr``, or ``(name, predicate)``.
+  ``present`` (at least one), ``both`` (the two alternatives must not both be present),
+  ``all`` (every alternative must be present), ``never`` (a test that always holds),
+  ``unless`` (absent unless a hand-written condition holds) or ``special`` (hand-written check).
+  Targets are alternatives ``(anchor, steps)``; anchor is ``rel`` (relative to the context
+  node) or ``doc`` (anywhere in the document); a step is a prefixed name, ``@attr``, or
+  ``(name, predicate)``.
 
 Usage: python tools/gen_syntax_rules.py [--check]
 """
@@ -54,7 +56,21 @@ NAMED_CONTEXTS: dict[tuple[str, int], str] = {
 # Tests that are neither a plain path test nor of that form are "special" (also hand-written).
 # A few plain forms are restated here in our own terms (kind, target, n).
 OVERRIDES: dict[str, tuple[str, str, int]] = {
+    # not(A) or count(A) = 1
     "UBL-SR-51": ("max", "cac:AddressLine", 1),
+    # exists(A) and exists(B): kind "all", every alternative must be present
+    "UBL-SR-53": ("all", "cac:TaxScheme/cbc:ID | cbc:CompanyID", 0),
+    # (not A and B) or (A and not B) or (not A and not B), i.e. not both: kind "both"
+    "CII-SR-449": ("both", "ram:ShipToTradeParty/ram:ID | ram:ShipToTradeParty/ram:GlobalID", 0),
+    "CII-SR-450": ("both", "ram:BuyerTradeParty/ram:ID | ram:BuyerTradeParty/ram:GlobalID", 0),
+    "CII-SR-451": ("both", "ram:PayeeTradeParty/ram:ID | ram:PayeeTradeParty/ram:GlobalID", 0),
+    # not(A and B)
+    "CII-SR-465": ("both", "ram:SellerTradeParty/ram:DefinedTradeContact/ram:PersonName"
+                           " | ram:SellerTradeParty/ram:DefinedTradeContact/ram:DepartmentName", 0),
+    "CII-SR-466": ("both", "ram:BuyerTradeParty/ram:DefinedTradeContact/ram:PersonName"
+                           " | ram:BuyerTradeParty/ram:DefinedTradeContact/ram:DepartmentName", 0),
+    # (A or B) or (not A and not B) always holds: kind "never"
+    "CII-SR-464": ("never", "", 0),
 }
 
 NAME = r"(?:@[A-Za-z][\w.-]*|[A-Za-z][\w.-]*:[A-Za-z][\w.-]*)"
@@ -233,7 +249,7 @@ def build(rules: list[dict[str, Any]], paths: dict[str, list[tuple[str, str]]]) 
             test = ps.get("test_resolved", ps["test"])
             if r["id"] in OVERRIDES:
                 kind, path, n = OVERRIDES[r["id"]]
-                targets = parse_path(path)
+                targets = parse_path(path) if path else []
             else:
                 try:
                     kind, targets, n = parse_test(test)

@@ -36,7 +36,8 @@ Step = str | tuple[str, Pred]
 Target = tuple[str, tuple[Step, ...]]
 
 LEVELS: dict[str, Level] = {"e": "error", "w": "warning", "i": "information"}
-_LAZY = frozenset(("absent", "max", "unless"))
+_LAZY = frozenset(("absent", "max", "unless", "both"))
+_EAGER = frozenset(("exact", "present", "all", "special"))
 
 
 @dataclass
@@ -72,8 +73,10 @@ class TableRule:
     kind: str  # absent | max | exact | present | unless | special
     targets: tuple[Target, ...]
     n: int
-    # judged only where its target was found (absent, at most n, absent-unless)
+    # judged only where its target was found (absent, at most n, absent-unless, not both)
     lazy: bool
+    # every alternative counted separately (kinds "both" and "all"): mask of all of them
+    full: int = 0
 
 
 def pname_of(tag: str) -> tuple[str, str, str]:
@@ -219,6 +222,15 @@ def table_message(rule: TableRule, ctx_name: str | None, count: int,
     if rule.kind == "max":
         return (f"{de} darf höchstens {_times_de(rule.n)} vorkommen, gefunden: {count} ({rid}).",
                 f"{en} may occur at most {_times_en(rule.n)}, found {count} ({rid}).")
+    if rule.kind in ("both", "all"):
+        names = [target_text(t) for t in rule.targets]
+        if ctx_name:
+            names = [f"{ctx_name}/{n}" for n in names]
+        pair = " und ".join(names), " and ".join(names)
+        if rule.kind == "both":
+            return (f"{pair[0]} sollen nicht beide angegeben sein ({rid}).",
+                    f"{pair[1]} should not both be present ({rid}).")
+        return (f"{pair[0]} müssen angegeben sein ({rid}).", f"{pair[1]} must both be present ({rid}).")
     if rule.kind == "exact":
         return (f"{de} muss genau {_times_de(rule.n)} vorkommen, gefunden: {count} ({rid}).",
                 f"{en} must occur exactly {_times_en(rule.n)}, found {count} ({rid}).")
@@ -290,7 +302,8 @@ class Pattern:
         watch_names: Iterable[str] = (),
         watch_attrs: Iterable[str] = (),
     ) -> None:
-        self.rules = [TableRule(i, r[0], LEVELS[r[1]], r[2], r[3], r[4], r[5], r[3] in _LAZY)
+        self.rules = [TableRule(i, r[0], LEVELS[r[1]], r[2], r[3], r[4], r[5], r[3] in _LAZY,
+                                (1 << len(r[4])) - 1 if r[3] in ("both", "all") else 0)
                       for i, r in enumerate(rows)]
         self.unless = dict(unless)
         self.special = dict(special)
@@ -329,7 +342,7 @@ class Pattern:
         # rules per position that must be looked at even where nothing was counted
         self._eager: dict[int, list[TableRule]] = {}
         for r in self.rules:
-            if not r.lazy:
+            if r.kind in _EAGER:
                 self._eager.setdefault(r.pos, []).append(r)
         self._eager_fns: dict[int, list[tuple[TableRule, Special | None]]] = {
             pos: [(r, self.special.get(r.id) if r.kind == "special" else None) for r in rules]
@@ -482,8 +495,16 @@ class Pattern:
                 counts = crec[2] = {}
             rec = counts.get(rule.idx)
             if rec is None:
-                counts[rule.idx] = rec = [0, loc, None, ai]
+                counts[rule.idx] = rec = [0, loc, None, ai, 0]
             rec[0] += 1
+            if rule.full:
+                mask = rec[4] | (1 << ai)
+                if mask != rec[4]:
+                    rec[4] = mask
+                    if mask == rule.full and rule.lazy:  # "both": the pair is complete
+                        rec[2] = loc
+                        flagged.append((crec, rule, rec))
+                return
             if rec[0] == rule.n + 1:
                 rec[2] = loc
                 if rule.lazy:
@@ -547,11 +568,11 @@ class Pattern:
         for crec, rule, rec in flagged:
             el, _, _, pname = crec
             ctx_name = None if el is root else pname
-            count, first, surplus, _ = rec
+            count, first, surplus, _, _ = rec
             kind = rule.kind
             if kind == "absent":
                 add(rule, first, *table_message(rule, ctx_name, count))
-            elif kind == "max":
+            elif kind in ("max", "both"):
                 add(rule, surplus, *table_message(rule, ctx_name, count))
             elif kind == "unless":
                 fn, hint_de, hint_en = self.unless[rule.id]
@@ -572,7 +593,8 @@ class Pattern:
                 if rule.kind == "exact" and count != rule.n:
                     loc = got[2] if got and got[2] is not None else el
                     add(rule, loc, *table_message(rule, ctx_name, count))
-                elif rule.kind == "present" and count == 0:
+                elif (rule.kind == "present" and count == 0) or (
+                        rule.kind == "all" and (got[4] if got else 0) != rule.full):
                     add(rule, el, *table_message(rule, ctx_name, count))
         return out
 
@@ -601,6 +623,12 @@ def _description(rule: TableRule, label: str) -> str:
         text = f"{targets} exactly {_times_en(rule.n)}"
     elif rule.kind == "present":
         text = f"{targets} must be present"
+    elif rule.kind == "both":
+        text = f"not both of {targets}"
+    elif rule.kind == "all":
+        text = f"all of {targets} must be present"
+    elif rule.kind == "never":
+        text = "a test that always holds"
     else:
         text = "hand-written syntax check"
     return f"{text} (in {label})"

@@ -127,12 +127,6 @@ UNLESS = {
 }
 
 
-def _never(ctx: El, st: State) -> SpecialResult:
-    """Payment means financial institutions (a test that always holds)."""
-    # CII-SR-464 reads "A or B or (not A and not B)", which always holds.
-    return None
-
-
 _XML_SPACE = " \t\n\r"
 
 
@@ -161,42 +155,6 @@ def _sr119(ctx: El, st: State) -> SpecialResult:
         "An allowance on the gross price (ram:AppliedTradeAllowanceCharge) must be an allowance "
         "(ChargeIndicator false) with an amount (ram:ActualAmount) (CII-SR-119).",
     )
-
-
-def _id_or_global(rid: str, party: str) -> Special:
-    def check(ctx: El, st: State) -> SpecialResult:
-        parties = children(ctx, party)
-        ids = [i for p in parties for i in children(p, "ram:ID")]
-        gids = [g for p in parties for g in children(p, "ram:GlobalID")]
-        if ids and gids:
-            return (
-                gids[0],
-                f"{party} soll entweder ram:ID oder ram:GlobalID angeben, nicht beide ({rid}).",
-                f"{party} should give either ram:ID or ram:GlobalID, not both ({rid}).",
-            )
-        return None
-
-    check.__doc__ = f"{party}: ram:ID or ram:GlobalID, not both."
-    return check
-
-
-def _person_or_department(rid: str, party: str) -> Special:
-    def check(ctx: El, st: State) -> SpecialResult:
-        contacts = [c for p in children(ctx, party) for c in children(p, "ram:DefinedTradeContact")]
-        persons = [n for c in contacts for n in children(c, "ram:PersonName")]
-        departments = [d for c in contacts for d in children(c, "ram:DepartmentName")]
-        if persons and departments:
-            return (
-                departments[0],
-                f"Der Kontakt von {party} soll entweder einen Namen (ram:PersonName) oder eine "
-                f"Abteilung (ram:DepartmentName) angeben, nicht beides ({rid}).",
-                f"The contact of {party} should give either a person name (ram:PersonName) or a "
-                f"department (ram:DepartmentName), not both ({rid}).",
-            )
-        return None
-
-    check.__doc__ = f"{party} contact: person name or department, not both."
-    return check
 
 
 def _sr462(ctx: El, st: State) -> SpecialResult:
@@ -234,13 +192,7 @@ def _dt097(ctx: El, st: State) -> SpecialResult:
 
 
 SPECIAL: dict[str, Special] = {
-    "CII-SR-464": _never,
     "CII-SR-119": _sr119,
-    "CII-SR-449": _id_or_global("CII-SR-449", "ram:ShipToTradeParty"),
-    "CII-SR-450": _id_or_global("CII-SR-450", "ram:BuyerTradeParty"),
-    "CII-SR-451": _id_or_global("CII-SR-451", "ram:PayeeTradeParty"),
-    "CII-SR-465": _person_or_department("CII-SR-465", "ram:SellerTradeParty"),
-    "CII-SR-466": _person_or_department("CII-SR-466", "ram:BuyerTradeParty"),
     "CII-SR-462": _sr462,
     "CII-DT-097": _dt097,
 }

@@ -125,20 +125,6 @@ def _dt01(ctx: El, st: State) -> SpecialResult:
     )
 
 
-def _sr53(ctx: El, st: State) -> SpecialResult:
-    """A tax registration has a tax scheme identifier and a company identifier."""
-    scheme_ids = [i for s in children(ctx, "cac:TaxScheme") for i in children(s, "cbc:ID")]
-    if scheme_ids and children(ctx, "cbc:CompanyID"):
-        return None
-    return (
-        ctx,
-        "Eine Steuerregistrierung (cac:PartyTaxScheme) braucht eine Kennung (cbc:CompanyID) und "
-        "ein Steuerschema (cac:TaxScheme/cbc:ID) (UBL-SR-53).",
-        "A tax registration (cac:PartyTaxScheme) needs an identifier (cbc:CompanyID) and a tax "
-        "scheme (cac:TaxScheme/cbc:ID) (UBL-SR-53).",
-    )
-
-
 def _dt18(ctx: El, st: State) -> SpecialResult:
     """The name attribute only on payment means codes."""
     for owner in st.attrs.get("name", ()):
@@ -231,7 +217,6 @@ def _payee_company_ids(ctx: El) -> int:
 SPECIAL: dict[str, Special] = {
     "UBL-SR-43": _sr43,
     "UBL-DT-01": _dt01,
-    "UBL-SR-53": _sr53,
     "UBL-DT-18": _dt18,
     "UBL-SR-44": _distinct("UBL-SR-44", "cbc:PaymentID", "Verwendungszwecke", "payment identifiers"),
     "UBL-SR-47": _distinct("UBL-SR-47", "cbc:PaymentMeansCode", "Zahlungsartcodes", "payment means codes"),
