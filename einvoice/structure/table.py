@@ -174,7 +174,7 @@ NO_TEXT = SType()  # the "simple type" of complex types without simple content (
 class Particle:
     """One element of a flat sequence: its position, occurrence bounds and declaration."""
 
-    __slots__ = ("fixed", "flags", "index", "leaf", "max", "min", "name", "type")
+    __slots__ = ("attr_leaf", "fixed", "flags", "group", "index", "leaf", "max", "min", "name", "type")
 
     def __init__(self, index: int, name: str, typ: SType | CType, flags: dict[str, Any] | None,
                  mn: int, mx: int) -> None:
@@ -186,7 +186,9 @@ class Particle:
         self.fixed: str | None = flags.get("fixed") if flags else None
         self.min = mn
         self.max = mx
-        self.leaf = False  # set by Table once every type is filled
+        self.leaf = False  # set by settle() once every type is filled
+        self.group = False
+        self.attr_leaf = False
 
     def settle(self) -> None:
         typ = self.type
@@ -194,6 +196,15 @@ class Particle:
         self.leaf = (
             typ.kind in (SIMPLE, TEXT) and not typ.abstract and not typ.required
             and self.flags is None and not typ.simple.is_id
+        )
+        # An aggregate: with no attributes on the element, its sequence is all there is to check.
+        self.group = typ.kind == SEQ and not typ.abstract and not typ.required and self.flags is None
+        # Text with plain attributes (amounts, quantities, identifiers with a scheme): value checks
+        # only, no fixed values, IDs or wildcards; the walk may check it inline.
+        self.attr_leaf = (
+            typ.kind == SIMPLE and not typ.abstract and self.flags is None and typ.aw is None
+            and not typ.simple.is_id
+            and all(fixed is None and not st.is_id for st, _req, fixed in typ.attrs.values())
         )
 
 

@@ -157,10 +157,35 @@ class Walk:
                     and not child.items()
                 ):
                     continue
+            elif p.group:
+                if not child.items():
+                    self.sequence(child, p.type)  # type: ignore[arg-type]
+                    continue
+            elif p.attr_leaf and self.plain_text_with_attributes(child, p.type):
+                continue
             self.element(child, p.type, p.flags)
         n = len(parts)
         if (pos >= 0 and cnt < parts[pos].min) or req[n] - req[pos + 1] > 0:
             self.missing_before(el, ct, pos, cnt, n, None)
+
+    @staticmethod
+    def plain_text_with_attributes(el: El, typ: Type) -> bool:
+        """True when a text element with plain attributes is valid at a glance (the common case);
+        False sends it through the full check, which also words the findings."""
+        st = typ.simple
+        if len(el) or not (st.trivial or (st.quick is not None and st.quick(el.text or ""))):
+            return False
+        attrs = typ.attrs
+        seen = 0
+        for name, value in el.items():
+            d = attrs.get(name)  # type: ignore[arg-type]
+            if d is None:
+                return False
+            ast = d[0]
+            if not ast.trivial and not (ast.quick is not None and ast.quick(value)):
+                return False
+            seen += d[1]
+        return seen == len(typ.required)
 
     def automaton(self, el: El, ct: CType) -> None:
         mixed = ct.mixed
