@@ -1,8 +1,8 @@
 """Queue depths, and a walk over a queue that leaves every message where it was.
 
-The walk takes messages with ``basic.get`` and manual acknowledgement and holds them unacked; a
-held message is not handed out again, so the walk sees each message once and stops at the depth
-it found when it started. At the end every message not explicitly acknowledged is rejected with
+The walk consumes with manual acknowledgement and holds the messages unacked; a held message is
+not handed out again, so the walk sees each message once and stops at the depth it found when
+it started. At the end every message not explicitly acknowledged is rejected with
 requeue in one ``multiple`` nack; if the process dies instead, the broker requeues them when the
 channel goes. Nothing is lost either way.
 
@@ -17,6 +17,8 @@ delivery (``x-delivery-count``); the parked queues have no delivery limit, so th
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -80,36 +82,53 @@ class Held:
     acked: bool = False
 
 
+# A walk gives up waiting after this long without a delivery (someone else took the rest).
+IDLE_TIMEOUT_S = 5.0
+MAX_PREFETCH = 65535  # prefetch_count is a 16-bit field; 0 means unlimited
+
+
 class QueueWalk:
     """Hold the messages of one queue unacked, one at a time; give back all unacked at the end.
 
-    Use as a context manager: leaving it (normally or by an exception) requeues whatever was not
-    acknowledged with ``ack``.
+    A consumer with a prefetch as large as the queue streams the messages (``basic.get`` costs a
+    round trip, and a Raft command on quorum queues, per message). Use as a context manager:
+    leaving it (normally or by an exception) requeues whatever was not acknowledged with ``ack``.
     """
 
-    def __init__(self, channel: Any, queue: str, *, max_messages: int | None = None) -> None:
+    def __init__(self, channel: Any, queue: str, *, max_messages: int | None = None,
+                 idle_timeout: float = IDLE_TIMEOUT_S) -> None:
         self.channel = channel
         self.queue = queue
+        self.idle_timeout = idle_timeout
         self.depth = int(channel.queue_declare(queue=queue, passive=True).method.message_count)
         self.budget = self.depth if max_messages is None else min(self.depth, max_messages)
         self._taken = 0
         self._outstanding = 0
-        self._exhausted = False
+        self._buffer: deque[tuple[Any, Any, bytes]] = deque()
+        self._consumer: str | None = None
+        if self.depth:
+            channel.basic_qos(prefetch_count=self.depth if self.depth <= MAX_PREFETCH else 0)
+            self._consumer = channel.basic_consume(queue=queue, on_message_callback=self._on_message,
+                                                   auto_ack=False)
 
-    def _get(self) -> tuple[Any, Any, bytes] | None:
-        if self._exhausted or self._taken >= self.depth:
-            return None
-        method, props, body = self.channel.basic_get(queue=self.queue, auto_ack=False)
-        if method is None:
-            self._exhausted = True  # someone else took the rest
-            return None
-        self._taken += 1
+    def _on_message(self, _ch: Any, method: Any, props: Any, body: bytes) -> None:
         self._outstanding += 1
-        return method, props, body
+        self._buffer.append((method, props, body))
+
+    def _next(self) -> tuple[Any, Any, bytes] | None:
+        if self._taken >= self.depth or self._consumer is None:
+            return None
+        deadline = time.monotonic() + self.idle_timeout
+        while not self._buffer:
+            if time.monotonic() > deadline or not self.channel.is_open:
+                return None  # someone else took the rest
+            self.channel.connection.process_data_events(time_limit=0.1)
+        self._taken += 1
+        return self._buffer.popleft()
 
     def __iter__(self) -> Iterator[Held]:
         while self._taken < self.budget:
-            got = self._get()
+            got = self._next()
             if got is None:
                 return
             method, props, body = got
@@ -123,13 +142,19 @@ class QueueWalk:
     def release(self) -> None:
         if not self.channel.is_open:
             return
-        # Take the rest too, so that the returned messages line up in their old order.
-        while self._outstanding and self._get() is not None:
-            pass
+        if self._consumer is not None:
+            # Take the rest too, so that the returned messages line up in their old order ...
+            while self._next() is not None:
+                pass
+            # ... and everything already on its way, before the consumer goes.
+            self.channel.connection.process_data_events(time_limit=0)
+            self.channel.basic_cancel(self._consumer)
+            self._consumer = None
         if self._outstanding:
             # Tag 0 with multiple: every unacknowledged delivery of this channel, in order.
             self.channel.basic_nack(delivery_tag=0, multiple=True, requeue=True)
         self._outstanding = 0
+        self._buffer.clear()
 
     def __enter__(self) -> QueueWalk:
         return self

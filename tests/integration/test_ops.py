@@ -315,3 +315,30 @@ def test_replay_counter_grows_with_each_replay(
     assert env["source"]["headers"][REPLAYS_HEADER] == "2"
     assert env["source"]["headers"]["x-source-system"] == "erp"
     assert hashlib.sha256(doc.data).hexdigest() == got.props.message_id == env["document"]["sha256"]
+
+
+@pytest.mark.parametrize("queue_type", ["quorum", "classic"])
+def test_partial_walks_keep_the_queue_order(
+    config: WorkerConfig, table: RoutingTable, queue_type: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cfg = WorkerConfig(**{**config.__dict__, "queue_type": queue_type})
+    names = Names(cfg.prefix)
+    _fill_failed(cfg, table, 20)
+    ids = [f"m-{i:05d}" for i in range(20)]
+    assert [m for m, _ in peek(names.failed)] == ids
+    assert main(["failed", "show", "m-00005", "--prefix", cfg.prefix]) == 0  # stops at the 6th
+    assert [m for m, _ in peek(names.failed)] == ids
+    rc, rows, _ = cli(capsys, "failed", "list", "--limit", "3", "--prefix", cfg.prefix)
+    assert rc == 0 and [r["message_id"] for r in rows] == ids[:3]
+    assert [m for m, _ in peek(names.failed)] == ids
+    rc, rows, _ = cli(capsys, "replay", "--queue", "failed", "--limit", "2", "--dry-run",
+                      "--prefix", cfg.prefix)
+    assert rc == 0 and [r["message_id"] for r in rows] == ids[:2]
+    assert [m for m, _ in peek(names.failed)] == ids
+    rc, rows, _ = cli(capsys, "replay", "--queue", "failed", "--id", "m-00003", "--id", "m-00011",
+                      "--yes", "--prefix", cfg.prefix)
+    assert rc == 0 and [r["message_id"] for r in rows] == ["m-00003", "m-00011"]
+    rest = [i for i in ids if i not in ("m-00003", "m-00011")]
+    assert [m for m, _ in peek(names.failed)] == rest
+    assert [m for m, _ in peek(names.inbound)] == ["m-00003", "m-00011"]
