@@ -81,11 +81,20 @@ class TableRule:
 
 def pname_of(tag: str) -> tuple[str, str, str]:
     """(prefixed name, namespace, local name) of a Clark tag; unknown namespaces stay unmatched."""
-    if tag[:1] == "{":
-        uri, _, local = tag[1:].partition("}")
-        pre = PREFIX.get(uri)
-        return (f"{pre}:{local}" if pre else f"*[local-name()='{local}']"), uri, local
-    return tag, "", tag
+    got = _PNAMES.get(tag)
+    if got is None:
+        if tag[:1] == "{":
+            uri, _, local = tag[1:].partition("}")
+            pre = PREFIX.get(uri)
+            got = (f"{pre}:{local}" if pre else f"*[local-name()='{local}']"), uri, local
+        else:
+            got = tag, "", tag
+        if len(_PNAMES) < 4096:  # bounded: tags come from untrusted documents
+            _PNAMES[tag] = got
+    return got
+
+
+_PNAMES: dict[str, tuple[str, str, str]] = {}
 
 
 def xpath_of(loc: Loc, positions: dict[El, dict[El, str]] | None = None) -> str:
