@@ -8,9 +8,13 @@ hundreds of tree searches per document; instead :class:`Pattern` compiles the ta
 
 * each element is assigned to the **first** context (by rule position) that matches it, as the
   Schematron pattern does: later rules of the pattern never see that node;
-* each element (and each attribute, as a virtual child) is looked up in the target tables and
-  counted at the context node it belongs to;
-* after the walk, every context node's counts are turned into hits by rule kind.
+* each element (and each attribute, as a virtual child) is counted at the context node its
+  targets belong to;
+* after the walk, the counts are turned into hits by rule kind.
+
+What the rules say about an element depends on its path from the root (and, for a few
+contexts, on a node test), so each distinct path gets a :class:`PathState` computed once and
+cached: the walk itself is a few dict lookups per element.
 
 Hand-written pieces (contexts with functions, "not(X) or condition" exemptions and a few
 irregular tests) are plugged in by the rule modules by name.
@@ -70,7 +74,7 @@ class TableRule:
     id: str
     level: Level
     pos: int
-    kind: str  # absent | max | exact | present | unless | special
+    kind: str  # absent | max | exact | present | both | all | never | unless | special
     targets: tuple[Target, ...]
     n: int
     # judged only where its target was found (absent, at most n, absent-unless, not both)
@@ -252,7 +256,7 @@ Entry = tuple[tuple[str, ...], TableRule, int, tuple[tuple[int, Pred], ...], boo
 # Absolute target entry: (number of steps from the context, rule, alternative, predicates)
 AbsEntry = tuple[int, TableRule, int, tuple[tuple[int, Pred], ...]]
 # Trie node over Clark tags from the root: (children, context position, targets, attribute targets)
-Trie = tuple[dict[str, Any], int, "list[AbsEntry] | None", "dict[str, list[AbsEntry]] | None", bool]
+Trie = tuple[dict[str, Any], int, "list[AbsEntry] | None", "dict[str, list[AbsEntry]] | None"]
 # An element target at a known path: (context depth, rule, alternative, predicates, depth of the
 # target's first step)
 StateEntry = tuple[int, TableRule, int, tuple[tuple[int, Pred], ...], int]
@@ -279,8 +283,8 @@ class PathState:
     busy: bool
 
 
-# A context node: [element, position, counts, prefixed name]; counts are
-# rule idx → [count, first location, surplus location, alternative index]
+# A context node: [element, position, counts, prefixed name]; counts are rule idx →
+# [count, first location, surplus (or pair-completing) location, alternative, alternatives seen]
 CtxRec = list[Any]
 Frame = tuple[El, str, "CtxRec | None", PathState]
 
@@ -380,8 +384,7 @@ class Pattern:
                     self._tail.setdefault(plain[-1], []).append((plain[:-1], r, ai, preds, anchor == "doc"))
 
         def freeze(level: dict[str, list[Any]]) -> dict[str, Trie]:
-            return {k: (freeze(v[0]), v[1], v[2], v[3], not (v[1] or v[2] or v[3]))
-                    for k, v in level.items()}
+            return {k: (freeze(v[0]), v[1], v[2], v[3]) for k, v in level.items()}
 
         self._trie: dict[str, Trie] = freeze(trie)
         self._attr_tail: dict[str, list[Entry]] = {
