@@ -169,6 +169,9 @@ class Compiler:
             step = nxt
 
     def _complex(self, t: XsdComplexType) -> dict[str, Any]:
+        if t.block or t.final:
+            # They restrict xsi:type substitution; the validator does not model that.
+            raise Unsupported(f"block/final on {t}")
         entry: dict[str, Any] = {"k": "c"}
         base = self._base(t)
         if base is not None:
@@ -219,6 +222,10 @@ class Compiler:
             flags["abstract"] = 1
         if getattr(e, "substitution_group", None):
             raise Unsupported(f"substitution group on {e}")
+        if e.identities:
+            raise Unsupported(f"identity constraints (key/unique/keyref) on {e}")
+        if e.block or e.final:
+            raise Unsupported(f"block/final on {e}")
         return [idx, flags] if flags else idx
 
     # -- content models ----------------------------------------------------------------------
