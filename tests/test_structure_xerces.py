@@ -214,7 +214,7 @@ def test_values_as_xerces_decides(xerces: Xerces, place: str, value: str) -> Non
 
 
 URI_PARTS = [*":/?#[]@%aZ19-+._~!$&'()*,;=", "http://", "//", "%20", "%4", "urn:", "1.2.3.4", " ",
-             "ä", ":80", "[::1]"]
+             "ä", ":80", "[::1]", "http://[", "::", "ffff:", "256", "u@"]
 
 
 @settings(max_examples=EXAMPLES * 3, deadline=None, derandomize=not RANDOM, database=None)

@@ -23,7 +23,6 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _ESCAPED = frozenset(chr(c) for c in range(0x20)) | frozenset('\x7f <>"{}|\\^`')
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
 _IPV4 = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
-_HEX4 = re.compile(r"[0-9A-Fa-f]{1,4}")
 
 
 def _encode(v: str) -> str:
@@ -55,24 +54,68 @@ def _ipv4(host: str) -> bool:
     return m is not None and all(int(g) <= 255 for g in m.groups())
 
 
+def _hex_sequence(a: str, i: int, end: int, counter: list[int]) -> int:
+    """Scan ``hex4 *(":" hex4)`` from ``i``; returns where it stopped, or -1 when invalid.
+
+    Stops in front of "::" and backs up in front of a group that turns out to start an IPv4
+    tail; ``counter[0]`` counts the 16-bit groups read (at most eight)."""
+    digits = 0
+    start = i
+    while i < end:
+        c = a[i]
+        if c == ":":
+            if digits > 0:
+                counter[0] += 1
+                if counter[0] > 8:
+                    return -1
+            if digits == 0 or (i + 1 < end and a[i + 1] == ":"):
+                return i
+            digits = 0
+        elif c not in _HEX:
+            if c == "." and 0 < digits < 4 and counter[0] <= 6:
+                back = i - digits - 1
+                return back if back >= start else back + 1
+            return -1
+        else:
+            digits += 1
+            if digits > 4:
+                return -1
+        i += 1
+    if digits > 0:
+        counter[0] += 1
+        if counter[0] <= 8:
+            return end
+    return -1
+
+
 def _ipv6(ref: str) -> bool:
-    if len(ref) < 2 or ref[0] != "[" or ref[-1] != "]":
+    """An IPv6 reference ``[...]`` (RFC 2373), scanned as Xerces scans it."""
+    end = len(ref) - 1
+    if not (len(ref) > 2 and ref[0] == "[" and ref[end] == "]"):
         return False
-    body = ref[1:-1]
-    if body.count("::") > 1:
+    counter = [0]
+    i = _hex_sequence(ref, 1, end, counter)
+    if i == -1:
         return False
-    parts = body.split(":")
-    if "." in parts[-1]:
-        if not _ipv4(parts[-1]):
-            return False
-        parts = parts[:-1]
-        groups = 2
+    if i == end:
+        return counter[0] == 8
+    if i + 1 < end and ref[i] == ":":
+        if ref[i + 1] == ":":
+            counter[0] += 1  # "::" stands for at least one group of zeros
+            if counter[0] > 8:
+                return False
+            i += 2
+            if i == end:
+                return True
+        else:
+            return counter[0] == 6 and _ipv4(ref[i + 1 : end])
     else:
-        groups = 0
-    if "::" in body:
-        pieces = [p for p in parts if p]
-        return all(_HEX4.fullmatch(p) for p in pieces) and len(pieces) + groups <= 7
-    return len(parts) + groups == 8 and all(_HEX4.fullmatch(p) for p in parts)
+        return False
+    before = counter[0]
+    i = _hex_sequence(ref, i, end, counter)
+    if i == end:
+        return True
+    return i != -1 and _ipv4(ref[(i + 1 if counter[0] > before else i) : end])
 
 
 def _hostname(host: str) -> bool:
