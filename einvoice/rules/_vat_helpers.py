@@ -178,7 +178,7 @@ class _Resolver:
         for cat in ctx.root.iter(*tags):
             vat = _ubl_scheme_vat(cat) if ubl else _cii_type_vat(cat)
             for el in cat.iterchildren(code_tag):
-                found[_reader_path(el, steps)] = (el.text or "", vat)
+                found[reader_path(el, steps)] = (el.text or "", vat)
         self.by_path = found
 
     def exact_and_vat(self, code: Code | None) -> tuple[str | None, bool]:
@@ -190,7 +190,7 @@ class _Resolver:
         return got
 
 
-def _reader_path(el: etree._Element, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
+def reader_path(el: etree._Element, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
     """``el``'s XPath as the readers write it, with the sibling positions of each parent
     computed once (``memo``)."""
     parts: list[str] = []
@@ -348,6 +348,8 @@ def round2(x: Decimal) -> Decimal:
 def _double_round(x: float) -> float:
     import math
 
+    if math.isinf(x) or math.isnan(x):  # fn:round keeps them; math.floor would raise
+        return x
     return float(math.floor(x + 0.5))
 
 

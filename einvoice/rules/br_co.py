@@ -9,7 +9,7 @@ The UBL and CII tests of several rules are not the same formula; the differences
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Final
 
 from lxml import etree
@@ -55,7 +55,11 @@ def _fmt(d: Decimal | float | None) -> str:
         return "—"
     if isinstance(d, float):
         return f"{d:.2f}" if d == round(d, 2) else repr(d)
-    return f"{d:.2f}" if d == d.quantize(CENT) else f"{d:f}"
+    try:
+        cents = d == d.quantize(CENT)
+    except InvalidOperation:  # more digits than the context holds (10^30 and up)
+        cents = False
+    return f"{d:.2f}" if cents else f"{d:f}"
 
 
 @rule("BR-CO-03", level=E, source=EN, layer="core", bts=("BT-7", "BT-8"))

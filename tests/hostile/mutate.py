@@ -90,6 +90,9 @@ def check_report(data: bytes, **kwargs: Any) -> pipeline.Outcome:
     assert isinstance(rep, Report)
     internal = [f for f in rep.findings if f.rule.startswith("EINV-INTERNAL")]
     assert not internal, "pipeline crashed internally:\n" + crash_traceback(data, **kwargs)
+    # The engine turns a rule that raised into a warning and the rule's own error is lost.
+    crashed = [f.message_en for f in rep.findings if f.rule == "EINV-RULE-FAILED"]
+    assert not crashed, f"rules crashed: {crashed[:5]}"
     assert rep.verdict in ("accept", "reject")
     has_error = any(f.level == "error" for f in rep.findings)
     assert (rep.verdict == "reject") == has_error, "verdict must follow the error findings"
