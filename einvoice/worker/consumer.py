@@ -260,7 +260,8 @@ class Worker:
         conn = self._connection
         if conn is None:
             return
-        if not self._closing:
+        # When the whole connection goes, connection_lost says so; this is about the channel.
+        if not self._closing and not isinstance(reason, pika.exceptions.ConnectionClosed):
             log.warning("channel_closed", error=str(reason)[:500])
         if conn.is_open:
             self._closing = self._closing or self._stop.is_set()

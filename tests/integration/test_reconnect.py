@@ -112,6 +112,9 @@ def _run_scenario(config: WorkerConfig, table: RoutingTable, names: Names,
         assert counts(ch, [names.inbound, names.retry]) == {names.inbound: 0, names.retry: 0}
         lines = [json.loads(x) for x in log_path.read_text().splitlines() if x.startswith("{")]
         assert any(x["event"] == "connection_lost" for x in lines)
+        # a double or stale ack would close the channel with PRECONDITION_FAILED
+        assert not [x for x in lines if x["event"] == "channel_closed"
+                    or "PRECONDITION_FAILED" in json.dumps(x)]
         assert lines[-1]["event"] == "worker_stopped"
         print(f"published {n}, delivered {sum(seen.values())} ({dupes} duplicates), "
               f"connection closed {kills} times")
