@@ -8,14 +8,13 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
-from einvoice.model import Amount, Binary, Code, Identifier, Invoice, InvoiceLine, Quantity, Text
+from einvoice.model import Amount, Code, Identifier, Invoice, InvoiceLine, Quantity, Text
 from einvoice.model.invoice import (
     Buyer,
     InvoiceNote,
     Item,
     Seller,
     SellerAddress,
-    SupportingDocument,
     VatBreakdown,
 )
 from einvoice.namespaces import CII_NS, UBL_NS
@@ -56,11 +55,22 @@ def test_type_code_lists_differ_for_ubl_invoice_and_credit_note() -> None:
 def test_currency_of_every_ubl_amount_is_checked() -> None:
     sub = f"{U}/cac:TaxTotal/cac:TaxSubtotal"
     bd = VatBreakdown(taxable_amount=Amount(raw="1", path=f"{sub}/cbc:TaxableAmount",
-                                            value=Decimal(1), currency="EUR"),
-                      tax_amount=Amount(raw="1", path=f"{sub}/cbc:TaxAmount",
-                                        value=Decimal(1), currency="XYZ"))
+                                            value=Decimal(1), currency="XYZ"))
     inv = Invoice(syntax="ubl-invoice", vat_breakdown=[bd])
-    assert run("BR-CL-03", inv) == [f"{sub}/cbc:TaxAmount"]
+    # VAT totals come from the XML (the model places them by currency, so odd ones are missing).
+    xml = (f"<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}' "
+           f"xmlns:cbc='{UBL_NS['cbc']}'><cac:TaxTotal><cbc:TaxAmount currencyID='EUR'>1</cbc:TaxAmount>"
+           "</cac:TaxTotal><cac:TaxTotal><cbc:TaxAmount currencyID='ABC'>1</cbc:TaxAmount>"
+           "</cac:TaxTotal></ubl:Invoice>")
+    assert run("BR-CL-03", inv, xml) == [f"{U}/cac:TaxTotal[2]/cbc:TaxAmount", f"{sub}/cbc:TaxableAmount"]
+
+
+def test_cii_checks_only_vat_totals_with_a_currency() -> None:
+    xml = (f"<rsm:CrossIndustryInvoice xmlns:rsm='{CII_NS['rsm']}' xmlns:ram='{CII_NS['ram']}'>"
+           "<ram:TaxTotalAmount currencyID='EUR'>1</ram:TaxTotalAmount>"
+           "<ram:TaxTotalAmount currencyID='EURO'>1</ram:TaxTotalAmount>"
+           "<ram:TaxTotalAmount>1</ram:TaxTotalAmount></rsm:CrossIndustryInvoice>")
+    assert run("BR-CL-03", Invoice(syntax="cii"), xml) == ["/rsm:CrossIndustryInvoice/ram:TaxTotalAmount[2]"]
 
 
 @pytest.mark.parametrize("syntax, path, good, bad", [
@@ -160,10 +170,16 @@ def test_units_and_mime_codes() -> None:
         InvoiceLine(quantity=Quantity(raw="1", path=qpath, value=Decimal(1), unit="XX1")),
         InvoiceLine(quantity=Quantity(raw="1", path=qpath, value=Decimal(1), unit="C62"))])
     assert run("BR-CL-23", inv) == [qpath]
-    bpath = f"{U}/cac:AdditionalDocumentReference/cac:Attachment/cbc:EmbeddedDocumentBinaryObject"
-    docs = [SupportingDocument(attachment=Binary(raw="", path=bpath, mime=m))
-            for m in ("application/pdf", "application/PDF", "text/xml")]
-    assert run("BR-CL-24", Invoice(syntax="ubl-invoice", supporting_documents=docs)) == [bpath, bpath]
+    # Attachments are read from the XML: a reference that is no supporting document (e.g. the
+    # invoiced object, type code 130) may carry one the model does not keep.
+    att = ("<cac:AdditionalDocumentReference><cac:Attachment><cbc:EmbeddedDocumentBinaryObject "
+           "mimeCode='{}'>AA==</cbc:EmbeddedDocumentBinaryObject></cac:Attachment>"
+           "</cac:AdditionalDocumentReference>")
+    objs = "".join(att.format(m) for m in ("application/pdf", "application/PDF", "text/xml"))
+    xml = (f"<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}' "
+           f"xmlns:cbc='{UBL_NS['cbc']}'>{objs}</ubl:Invoice>")
+    bpath = f"{U}/cac:AdditionalDocumentReference[{{}}]/cac:Attachment/cbc:EmbeddedDocumentBinaryObject"
+    assert run("BR-CL-24", Invoice(syntax="ubl-invoice"), xml) == [bpath.format(2), bpath.format(3)]
 
 
 def test_item_classification_and_standard_id_schemes() -> None:

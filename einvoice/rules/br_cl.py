@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any, get_args, get_origin
 
+from lxml import etree
 from pydantic import BaseModel
 
 from einvoice.codelists import (
@@ -47,18 +48,25 @@ from einvoice.model.values import (
     Quantity,
     Value,
 )
-from einvoice.namespaces import RAM
+from einvoice.namespaces import CBC, RAM
+from einvoice.rules._vat_helpers import reader_path
 from einvoice.rules.registry import Context, Hit, rule
 
 # --- the value index --------------------------------------------------------------------------
 
 _CII_DUE_DATE_CODE = f"{{{RAM}}}DueDateTypeCode"
+_CII_TAX_TOTAL = f"{{{RAM}}}TaxTotalAmount"
+_UBL_TAX_AMOUNT = f"{{{CBC}}}TaxAmount"
+_UBL_BINARY = f"{{{CBC}}}EmbeddedDocumentBinaryObject"
+_CII_BINARY = f"{{{RAM}}}AttachmentBinaryObject"
+_CII_QUANTITIES = (f"{{{RAM}}}BasisQuantity", f"{{{RAM}}}BilledQuantity")
+_UBL_QUANTITIES = ("cbc:InvoicedQuantity", "cbc:BaseQuantity", "cbc:CreditedQuantity")
 
 
 # The element names the code-list contexts end in (both syntaxes); other values are not indexed.
 _WANTED = frozenset({
     "cbc:InvoiceTypeCode", "cbc:CreditNoteTypeCode", "ram:TypeCode", "cbc:Amount", "cbc:BaseAmount",
-    "cbc:PriceAmount", "cbc:TaxAmount", "cbc:TaxableAmount", "cbc:LineExtensionAmount",
+    "cbc:PriceAmount", "cbc:TaxableAmount", "cbc:LineExtensionAmount",
     "cbc:TaxExclusiveAmount", "cbc:TaxInclusiveAmount", "cbc:AllowanceTotalAmount",
     "cbc:ChargeTotalAmount", "cbc:PrepaidAmount", "cbc:PayableRoundingAmount", "cbc:PayableAmount",
     "ram:TaxTotalAmount", "cbc:DocumentCurrencyCode", "ram:InvoiceCurrencyCode", "cbc:TaxCurrencyCode",
@@ -255,8 +263,9 @@ def br_cl_01(ctx: Context) -> Iterator[Hit]:
                                  "Rechnungsart (BT-3)", "Invoice type code (BT-3)")
 
 
+# The amount elements of UBL BR-CL-03 but cbc:TaxAmount, which is read from the XML.
 _UBL_AMOUNTS = (
-    "cbc:Amount", "cbc:BaseAmount", "cbc:PriceAmount", "cbc:TaxAmount", "cbc:TaxableAmount",
+    "cbc:Amount", "cbc:BaseAmount", "cbc:PriceAmount", "cbc:TaxableAmount",
     "cbc:LineExtensionAmount", "cbc:TaxExclusiveAmount", "cbc:TaxInclusiveAmount",
     "cbc:AllowanceTotalAmount", "cbc:ChargeTotalAmount", "cbc:PrepaidAmount",
     "cbc:PayableRoundingAmount", "cbc:PayableAmount",
@@ -266,18 +275,27 @@ _UBL_AMOUNTS = (
 @rule("BR-CL-03", level="error", source="en16931", layer="codelist", bts=("BT-5", "BT-6"))
 def br_cl_03(ctx: Context) -> Iterator[Hit]:
     """Currency of every amount (currencyID) from ISO 4217 (CII: the VAT totals only)."""
-    idx = value_index(ctx)
-    names = _UBL_AMOUNTS if ctx.family == "ubl" else ("ram:TaxTotalAmount",)
-    for v in idx.named(*names):
-        if not isinstance(v, Amount):
-            continue
-        cur = v.currency
+    # The VAT totals (UBL cbc:TaxAmount, CII ram:TaxTotalAmount) are read from the XML: the model
+    # tells BT-110 from BT-111 by their currency, so one in an unknown currency is not in it.
+    tax_tag = _UBL_TAX_AMOUNT if ctx.family == "ubl" else _CII_TAX_TOTAL
+    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    for el in ctx.root.iter(tax_tag):
+        cur = el.get("currencyID")
         if cur is None and ctx.family == "cii":
             continue  # the CII context needs the attribute
         if _norm(cur) not in currency.CODES:
-            yield Hit(v.path,
-                      f"Die Währung '{cur or ''}' des Betrags {v.raw} ist kein ISO-4217-Code.",
-                      f"The currency '{cur or ''}' of amount {v.raw} is not an ISO 4217 code.")
+            yield _currency_hit(reader_path(el, memo), cur, (el.text or "").strip())
+    if ctx.family == "cii":
+        return
+    for v in value_index(ctx).named(*_UBL_AMOUNTS):
+        if isinstance(v, Amount) and _norm(v.currency) not in currency.CODES:
+            yield _currency_hit(v.path, v.currency, v.raw)
+
+
+def _currency_hit(path: str, cur: str | None, raw: str) -> Hit:
+    return Hit(path,
+               f"Die Währung '{cur or ''}' des Betrags {raw} ist kein ISO-4217-Code.",
+               f"The currency '{cur or ''}' of amount {raw} is not an ISO 4217 code.")
 
 
 @rule("BR-CL-04", level="error", source="en16931", layer="codelist", bts=("BT-5",))
@@ -509,27 +527,44 @@ def br_cl_22(ctx: Context) -> Iterator[Hit]:
                        "The VAT exemption reason code (BT-121)", v.raw)
 
 
+def _xml_attrs(ctx: Context, attr: str, *tags: str) -> Iterator[tuple[str, str]]:
+    """(path, attribute value) of every element named ``tags`` that has ``attr``, from the XML.
+
+    For the few contexts whose elements the model keeps only in part (a CII price has two base
+    quantities, the model one; attachments of references that are not supporting documents).
+    """
+    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    for el in ctx.root.iter(*tags):
+        value = el.get(attr)
+        if value is not None:
+            yield reader_path(el, memo), value
+
+
 @rule("BR-CL-23", level="error", source="en16931", layer="codelist", bts=("BT-130", "BT-150"))
 def br_cl_23(ctx: Context) -> Iterator[Hit]:
     """Units of measure (BT-130, BT-150) from UN/ECE Recommendation 20/21."""
-    names = (("cbc:InvoicedQuantity", "cbc:BaseQuantity", "cbc:CreditedQuantity")
-             if ctx.family == "ubl" else ("ram:BasisQuantity", "ram:BilledQuantity"))
-    for v in value_index(ctx).named(*names):
-        if isinstance(v, Quantity) and v.unit is not None and _norm(v.unit) not in unit.CODES:
-            yield Hit(v.path,
-                      f"Die Mengeneinheit '{v.unit}' ist kein Code aus UN/ECE Empfehlung 20/21.",
-                      f"The unit of measure '{v.unit}' is not a UN/ECE Recommendation 20/21 code.")
+    if ctx.family == "ubl":
+        units: Iterator[tuple[str, str]] = (
+            (v.path, v.unit) for v in value_index(ctx).named(*_UBL_QUANTITIES)
+            if isinstance(v, Quantity) and v.unit is not None)
+    else:
+        units = _xml_attrs(ctx, "unitCode", *_CII_QUANTITIES)
+    for path, code in units:
+        if _norm(code) not in unit.CODES:
+            yield Hit(path,
+                      f"Die Mengeneinheit '{code}' ist kein Code aus UN/ECE Empfehlung 20/21.",
+                      f"The unit of measure '{code}' is not a UN/ECE Recommendation 20/21 code.")
 
 
 @rule("BR-CL-24", level="error", source="en16931", layer="codelist", bts=("BT-125",))
 def br_cl_24(ctx: Context) -> Iterator[Hit]:
     """MIME code of attachments (BT-125): one of the six EN 16931 types, compared exactly."""
-    name = "cbc:EmbeddedDocumentBinaryObject" if ctx.family == "ubl" else "ram:AttachmentBinaryObject"
-    for v in value_index(ctx).named(name):
-        if isinstance(v, Binary) and v.mime is not None and v.mime not in mime.CODES:
-            yield Hit(v.path,
-                      f"Der MIME-Code '{v.mime}' des Anhangs ist nicht erlaubt.",
-                      f"The MIME code '{v.mime}' of the attachment is not allowed.")
+    tag = _UBL_BINARY if ctx.family == "ubl" else _CII_BINARY
+    for path, code in _xml_attrs(ctx, "mimeCode", tag):
+        if code not in mime.CODES:
+            yield Hit(path,
+                      f"Der MIME-Code '{code}' des Anhangs ist nicht erlaubt.",
+                      f"The MIME code '{code}' of the attachment is not allowed.")
 
 
 @rule("BR-CL-25", level="error", source="en16931", layer="codelist", bts=("BT-34", "BT-49"))
