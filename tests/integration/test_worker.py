@@ -311,3 +311,53 @@ def test_input_that_kills_workers_is_dead_lettered_by_the_broker(
         assert count(ch, names.inbound) == 0
     finally:
         conn.close()
+
+
+def test_nacked_publish_never_loses_the_input(
+    config: WorkerConfig, table: RoutingTable, corpus_docs: dict[str, list[Doc]]
+) -> None:
+    """A full accounting queue (policy: max-length 0, reject-publish) makes the broker nack the
+    result; the input goes through retry to failed instead of being lost."""
+    import subprocess
+
+    import pika.exceptions
+
+    from einvoice.worker import topology
+
+    names = Names(config.prefix)
+    policy = f"{config.prefix}-full"
+    doc = corpus_docs["accepted"][0]
+    target = names.accounting(doc.municipality or "?")
+    conn = blocking()
+    subprocess.run(["rabbitmqctl", "set_policy", "--apply-to", "queues", policy,
+                    f"^{config.prefix}\\.accounting\\.",
+                    '{"max-length": 0, "overflow": "reject-publish"}'],
+                   check=True, capture_output=True, timeout=60)
+    try:
+        topology.declare_on(conn, config, table=table)
+        ch = conn.channel()
+        ch.confirm_delivery()
+        props = pika.BasicProperties(delivery_mode=2)
+
+        def full() -> bool:  # quorum queues take one message over the limit, then refuse
+            try:
+                ch.basic_publish("", target, b"filler", props, mandatory=True)
+            except pika.exceptions.NackError:
+                return True
+            return False
+
+        assert wait_until(full, 20, interval=0.2)
+        fillers = count(ch, target)
+        with worker_thread(config, InvoiceHandler(names, Router(table)), table) as (_w, rec):
+            with InboundPublisher(config.amqp_url, config.prefix) as pub:
+                pub.publish(doc.data, message_id="full")
+            assert wait_until(lambda: count(ch, names.failed) == 1, 60)
+        assert count(ch, target) == fillers
+        [g] = drain(ch, names.failed)
+    finally:
+        subprocess.run(["rabbitmqctl", "clear_policy", policy], capture_output=True, timeout=60,
+                       check=False)
+        conn.close()
+    assert g.body == doc.data and g.props.message_id == "full"
+    assert "nacked" in g.props.headers[ERROR_HEADER]
+    assert rec.outcomes == ["retry"] * (config.max_attempts - 1) + ["failed"]
