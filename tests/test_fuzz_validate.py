@@ -8,7 +8,7 @@ EINV-INTERNAL (``hostile.mutate.check_report``).
 
 Bounded for every test run: derandomized, ``FUZZ_EXAMPLES`` examples (default 300, well under
 60 s). For a longer exploration: ``FUZZ_EXAMPLES=20000 FUZZ_RANDOM=1 pytest tests/test_fuzz_validate.py``.
-Every crash found becomes a named regression test in tests/test_fuzz_regressions.py.
+A crash found must become a named regression test (tests/test_fuzz_regressions.py).
 """
 
 from __future__ import annotations
