@@ -19,6 +19,7 @@ import json
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def pick_documents(names: Names, router: Router, n: int) -> list[Doc]:
 
 
 def test_sigkill_and_broker_restart_lose_nothing(
-    config: WorkerConfig, table: RoutingTable, tmp_path: Path
+    config: WorkerConfig, table: RoutingTable, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     names = Names(config.prefix)
     docs = pick_documents(names, Router(table), N_DOCS)
@@ -108,7 +109,12 @@ def test_sigkill_and_broker_restart_lose_nothing(
             figures = _run(config, names, docs, outputs, workers)
     finally:
         ensure_broker_running(config.amqp_url)
-    _check(names, by_key, outputs, workers, figures)
+
+    def say(text: str) -> None:
+        with capsys.disabled():  # the figures belong in every test run's output
+            print(text)
+
+    _check(names, by_key, outputs, workers, figures, say)
 
 
 def _run(config: WorkerConfig, names: Names, docs: list[Doc], outputs: list[str],
@@ -164,7 +170,8 @@ def _run(config: WorkerConfig, names: Names, docs: list[Doc], outputs: list[str]
 
 
 def _check(names: Names, by_key: dict[str, Doc], outputs: list[str],
-           workers: dict[str, WorkerProcess], figures: dict[str, Any]) -> None:
+           workers: dict[str, WorkerProcess], figures: dict[str, Any],
+           say: Callable[[str], None]) -> None:
     seen: dict[str, Counter[str]] = {}
     unknown: list[str] = []
     conn = blocking()
@@ -201,7 +208,7 @@ def _check(names: Names, by_key: dict[str, Doc], outputs: list[str],
     logs = b"".join(w.all_logs() for w in workers.values())
     redelivered = logs.count(b'"redelivered": true')
     per_queue = Counter(q.removeprefix(names.prefix + ".") for c in seen.values() for q in c)
-    print(f"\ncrash/restart: published {len(by_key)}, lost {len(lost)}, duplicated {duplicated} "
+    say(f"\ncrash/restart: published {len(by_key)}, lost {len(lost)}, duplicated {duplicated} "
           f"({dup_keys} keys), unknown {len(unknown)}, in failed {failed}; "
           f"SIGKILLs {len(figures['kills'])} ({''.join(figures['kills'])}), broker restarts 1 "
           f"(back after {figures['broker_down_s']:.1f} s); redelivered {redelivered}; "
