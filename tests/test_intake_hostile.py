@@ -266,6 +266,16 @@ def test_note_of_10_mb_is_accepted() -> None:
     assert pipeline.validate(data).reason != "not-wellformed"
 
 
+def test_cdata_section_of_12_mb_is_accepted() -> None:
+    data = hostile.invoice(note="<![CDATA[" + "Anlage " * 1_800_000 + "]]>")
+    parsed = _parsed(data)
+    assert len(etree.tostring(parsed.root)) > 12_000_000
+
+
+def test_attribute_value_of_12_mb_is_accepted() -> None:
+    _parsed(hostile.invoice(root_extra=' xmlns:x="urn:x" x:a="' + "v" * 12_000_000 + '"'))
+
+
 # --- encodings ---------------------------------------------------------------------------
 
 
