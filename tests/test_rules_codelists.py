@@ -123,13 +123,21 @@ def test_icd_0244_is_never_accepted_and_sepa_only_for_ubl_seller() -> None:
 
 
 def test_cii_checks_every_ram_id_scheme_outside_tax_registrations() -> None:
-    party = f"{C}/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty"
-    legal = f"{party}/ram:SpecifiedLegalOrganization/ram:ID"
-    tax = f"{party}/ram:SpecifiedTaxRegistration/ram:ID"
-    inv = Invoice(syntax="cii", seller=Seller(
-        legal_registration_id=Identifier(raw="1", path=legal, scheme="XX"),
-        vat_identifier=Identifier(raw="DE1", path=tax, scheme="VA")))
-    assert run("BR-CL-11", inv) == [legal]
+    ram = CII_NS["ram"]
+    xml = (f"<rsm:CrossIndustryInvoice xmlns:rsm='{CII_NS['rsm']}' xmlns:ram='{ram}'>"
+           "<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter>"
+           "<ram:ID schemeID='XX'>urn:spec</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>"
+           "</rsm:ExchangedDocumentContext><ram:SellerTradeParty>"
+           "<ram:ID schemeID='0088'>1</ram:ID><ram:GlobalID schemeID='0244'>2</ram:GlobalID>"
+           "<ram:SpecifiedTaxRegistration><ram:ID schemeID='VA'>DE1</ram:ID></ram:SpecifiedTaxRegistration>"
+           "</ram:SellerTradeParty><ram:SpecifiedTradeProduct><ram:GlobalID schemeID='XX'>3</ram:GlobalID>"
+           "</ram:SpecifiedTradeProduct></rsm:CrossIndustryInvoice>")
+    inv = Invoice(syntax="cii")
+    root = "/rsm:CrossIndustryInvoice"
+    assert run("BR-CL-11", inv, xml) == [
+        f"{root}/rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"]
+    # 0244 is never accepted; product global identifiers belong to BR-CL-21.
+    assert run("BR-CL-10", inv, xml) == [f"{root}/ram:SellerTradeParty/ram:GlobalID"]
 
 
 @pytest.mark.parametrize("syntax, country, fires", [

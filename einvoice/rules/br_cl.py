@@ -48,7 +48,7 @@ from einvoice.model.values import (
     Quantity,
     Value,
 )
-from einvoice.namespaces import CBC, RAM
+from einvoice.namespaces import ALL_NS, CBC, RAM
 from einvoice.rules._vat_helpers import reader_path
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -58,6 +58,10 @@ _CII_DUE_DATE_CODE = f"{{{RAM}}}DueDateTypeCode"
 _CII_TAX_TOTAL = f"{{{RAM}}}TaxTotalAmount"
 _UBL_TAX_AMOUNT = f"{{{CBC}}}TaxAmount"
 _UBL_BINARY = f"{{{CBC}}}EmbeddedDocumentBinaryObject"
+_CII_ID = f"{{{RAM}}}ID"
+_CII_GLOBAL_ID = f"{{{RAM}}}GlobalID"
+_CII_TAX_REG = f"{{{RAM}}}SpecifiedTaxRegistration"
+_CII_NOT_PARTY = frozenset({f"{{{RAM}}}SpecifiedTradeProduct", f"{{{RAM}}}ShipToTradeParty"})
 _CII_BINARY = f"{{{RAM}}}AttachmentBinaryObject"
 _CII_QUANTITIES = (f"{{{RAM}}}BasisQuantity", f"{{{RAM}}}BilledQuantity")
 _UBL_QUANTITIES = ("cbc:InvoicedQuantity", "cbc:BaseQuantity", "cbc:CreditedQuantity")
@@ -402,23 +406,44 @@ def br_cl_10(ctx: Context) -> Iterator[Hit]:
             yield _hit(v, "Die Kennungsart (ISO 6523) der Partei-Kennung",
                        "The scheme (ISO 6523) of the party identifier", s)
         return
-    values = (v for v in idx.named("ram:GlobalID")
-              if "ram:SpecifiedTradeProduct" not in v.path and "ram:ShipToTradeParty" not in v.path)
-    yield from _check_schemes(values, icd.CODES, "Die Kennungsart (ISO 6523) der globalen Kennung",
-                              "The scheme (ISO 6523) of the global identifier")
+    # CII: every ram:GlobalID outside products and the ship-to party, read from the XML since
+    # the model keeps global identifiers of the main parties only.
+    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    for el in ctx.root.iter(_CII_GLOBAL_ID):
+        scheme = el.get("schemeID")
+        if scheme is None or _norm(scheme) in icd.CODES:
+            continue
+        if any(a.tag in _CII_NOT_PARTY for a in el.iterancestors()):
+            continue
+        yield _xml_hit(reader_path(el, memo), "Die Kennungsart (ISO 6523) der globalen Kennung",
+                       "The scheme (ISO 6523) of the global identifier", scheme)
 
 
 @rule("BR-CL-11", level="error", source="en16931", layer="codelist", bts=("BT-30", "BT-47", "BT-61"))
 def br_cl_11(ctx: Context) -> Iterator[Hit]:
     """Scheme of legal registration identifiers (BT-30, BT-47, BT-61) from ISO 6523."""
-    idx = value_index(ctx)
     if ctx.family == "ubl":
-        values: Iterable[Value] = idx.paired("cac:PartyLegalEntity/cbc:CompanyID")
-    else:
-        # CII checks the schemeID of every ram:ID outside tax registrations.
-        values = (v for v in idx.named("ram:ID") if "ram:SpecifiedTaxRegistration" not in v.path)
-    yield from _check_schemes(values, icd.CODES, "Die Kennungsart (ISO 6523) der Kennung",
-                              "The scheme (ISO 6523) of the identifier")
+        yield from _check_schemes(value_index(ctx).paired("cac:PartyLegalEntity/cbc:CompanyID"),
+                                  icd.CODES, "Die Kennungsart (ISO 6523) der Kennung",
+                                  "The scheme (ISO 6523) of the identifier")
+        return
+    # CII checks the schemeID of every ram:ID outside tax registrations, wherever it stands
+    # (also identifiers the model keeps as plain text, such as the specification identifier).
+    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    for el in ctx.root.iter(_CII_ID):
+        scheme = el.get("schemeID")
+        if scheme is None or _norm(scheme) in icd.CODES:
+            continue
+        parent = el.getparent()
+        if parent is not None and any(a.tag == _CII_TAX_REG for a in (parent, *parent.iterancestors())):
+            continue
+        yield _xml_hit(reader_path(el, memo), "Die Kennungsart (ISO 6523) der Kennung",
+                       "The scheme (ISO 6523) of the identifier", scheme)
+
+
+def _xml_hit(path: str, what_de: str, what_en: str, shown: str) -> Hit:
+    return Hit(path, f"{what_de} '{shown}' ist kein gültiger Code der Liste.",
+               f"{what_en} '{shown}' is not a valid code of its list.")
 
 
 @rule("BR-CL-13", level="error", source="en16931", layer="codelist", bts=("BT-158",))
@@ -447,13 +472,20 @@ def br_cl_14(ctx: Context) -> Iterator[Hit]:
 @rule("BR-CL-15", level="error", source="en16931", layer="codelist", bts=("BT-159",))
 def br_cl_15(ctx: Context) -> Iterator[Hit]:
     """Item country of origin (BT-159) from ISO 3166-1 alpha-2."""
-    idx = value_index(ctx)
+    what = ("Das Herkunftsland (BT-159)", "The item country of origin (BT-159)")
     if ctx.family == "ubl":
-        values, codes = idx.paired("cac:OriginCountry/cbc:IdentificationCode"), country.UBL
-    else:
-        values, codes = idx.paired("ram:OriginTradeCountry/ram:ID"), country.CII
-    yield from _check_values(values, codes, "Das Herkunftsland (BT-159)",
-                             "The item country of origin (BT-159)")
+        values = value_index(ctx).paired("cac:OriginCountry/cbc:IdentificationCode")
+        yield from _check_values(values, country.UBL, *what)
+        return
+    for v in value_index(ctx).paired("ram:OriginTradeCountry/ram:ID"):
+        if _norm(v.raw) in country.CII:
+            continue
+        # An origin country ram:ID with a schemeID is taken by BR-CL-11, which comes first in the
+        # official pattern; this rule never sees it.
+        el = _element_at(ctx, v.path)
+        if el is not None and el.get("schemeID") is not None:
+            continue
+        yield _hit(v, *what, v.raw)
 
 
 @rule("BR-CL-16", level="error", source="en16931", layer="codelist", bts=("BT-81",))
@@ -525,6 +557,17 @@ def br_cl_22(ctx: Context) -> Iterator[Hit]:
         if " " in n or _norm(v.raw.upper()) not in vatex.CODES:
             yield _hit(v, "Der Code des Befreiungsgrunds (BT-121)",
                        "The VAT exemption reason code (BT-121)", v.raw)
+
+
+def _element_at(ctx: Context, path: str) -> etree._Element | None:
+    """The element at a model path (rare look-ups only: an XPath evaluation each)."""
+    try:
+        found = ctx.root.xpath(path, namespaces=ALL_NS)
+    except etree.XPathError:
+        return None
+    if isinstance(found, list) and found and isinstance(found[0], etree._Element):
+        return found[0]
+    return None
 
 
 def _xml_attrs(ctx: Context, attr: str, *tags: str) -> Iterator[tuple[str, str]]:
