@@ -25,6 +25,7 @@ from einvoice.model import Invoice, InvoiceLine, Value
 from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowance, LineCharge, VatBreakdown
 from einvoice.model.values import Amount, Percent, Quantity
 from einvoice.namespaces import PREFIX
+from einvoice.rules._xr_helpers import doc
 from einvoice.rules.registry import Context, Hit
 
 T = TypeVar("T")
@@ -359,11 +360,17 @@ def element_at(ctx: Context, path: str) -> etree._Element | None:
         name, _, pos = step.partition("[")
         n = int(pos[:-1]) if pos else 1
         tag = _CLARK.get(name) or (clark(name) if ":" in name else name)
-        for child in parent.iterchildren(tag):
-            n -= 1
-            if n == 0:
-                found = child
-                break
+        # Index each parent's children by tag once: scanning siblings per lookup made
+        # documents with many lines quadratic.
+        kids: dict[tuple[etree._Element, str], list[etree._Element]] = ctx.cache.setdefault(
+            "core.kids", {}
+        )
+        key = (parent, tag)
+        same = kids.get(key)
+        if same is None:
+            same = kids[key] = list(parent.iterchildren(tag))
+        if 0 < n <= len(same):
+            found = same[n - 1]
     cache[path] = found
     return found
 
@@ -373,6 +380,8 @@ _MISS = object()
 
 def xml_text(ctx: Context, v: Value) -> str:
     """The text of a leaf value exactly as written (untrimmed), or ``raw`` when it cannot be found."""
+    if doc(ctx).trimmed:
+        return v.raw
     el = element_at(ctx, v.path)
     if el is None or len(el):
         return v.raw
