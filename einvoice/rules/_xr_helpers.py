@@ -33,20 +33,23 @@ El = etree._Element
 # --- qualified names (Clark notation) ------------------------------------------------------------
 
 
-def cbc(local: str) -> str:
-    return f"{{{ns.CBC}}}{local}"
+class _Names(dict[str, str]):
+    """Clark names of one namespace, built on first use: rules ask for them on every call."""
+
+    def __init__(self, uri: str) -> None:
+        super().__init__()
+        self.uri = uri
+
+    def __missing__(self, local: str) -> str:
+        name = self[local] = f"{{{self.uri}}}{local}"
+        return name
 
 
-def cac(local: str) -> str:
-    return f"{{{ns.CAC}}}{local}"
-
-
-def ram(local: str) -> str:
-    return f"{{{ns.RAM}}}{local}"
-
-
-def rsm(local: str) -> str:
-    return f"{{{ns.RSM}}}{local}"
+# ``cbc("ID")`` is a dict lookup (bound ``__getitem__``), not a string built per call.
+cbc: Callable[[str], str] = _Names(ns.CBC).__getitem__
+cac: Callable[[str], str] = _Names(ns.CAC).__getitem__
+ram: Callable[[str], str] = _Names(ns.RAM).__getitem__
+rsm: Callable[[str], str] = _Names(ns.RSM).__getitem__
 
 
 UDT_INDICATOR = f"{{{ns.UDT}}}Indicator"
@@ -361,6 +364,9 @@ class Doc:
     steps: dict[El, str] = field(default_factory=dict)
 
     empty_leaves: list[El] = field(default_factory=list)
+    # No leaf element's text has leading or trailing XML whitespace: every value's text as
+    # written is then its trimmed ``raw`` (the usual case, which spares looking it up).
+    trimmed: bool = False
 
     def all(self, tag: str) -> list[El]:
         """Every element ``tag`` in document order (do not mutate)."""
@@ -492,6 +498,7 @@ def _index(root: El, cii: bool) -> Doc:
     by_tag = d.by_tag
     get = by_tag.get
     empties = d.empty_leaves
+    trimmed = True
     for el in root.iter():
         tag = el.tag
         lst = get(tag)
@@ -499,11 +506,19 @@ def _index(root: El, cii: bool) -> Doc:
             by_tag[tag] = [el]
         else:
             lst.append(el)
+        t = el.text
+        if t is None:
+            if not len(el):
+                empties.append(el)
+            continue
+        s = t.strip(XML_WS)
         if len(el):
             continue
-        t = el.text
-        if t is None or not t.strip(XML_WS):
+        if not s:
             empties.append(el)
+        elif trimmed and len(s) != len(t):
+            trimmed = False
+    d.trimmed = trimmed
     # root.iter() also yields comments and PIs (indexed under their factory functions): they are
     # no elements, and an element holding only them is still a leaf for XPath.
     odd = [e for t, es in by_tag.items() if not isinstance(t, str) for e in es]
@@ -537,12 +552,11 @@ def _only_comments(el: El) -> bool:
 
 def doc(ctx: RuleContext) -> Doc:
     """The document index, built once per document and shared through ``ctx.cache``."""
-    d = ctx.cache.get("xr.doc")
+    d: Doc | None = ctx.cache.get("xr.doc")
     if d is None:
         d = _build(ctx.root, ctx.family == "cii")
         ctx.cache["xr.doc"] = d
         _CURRENT.set(d)
-    assert isinstance(d, Doc)
     return d
 
 
