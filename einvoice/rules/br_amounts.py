@@ -11,7 +11,6 @@ from einvoice.rules._core_helpers import (
     each,
     hit,
     show,
-    vat_rate,
     vat_typed,
     xml_text,
 )
@@ -169,7 +168,8 @@ def br_48(ctx: Context) -> Iterable[Hit]:
       "to VAT)."""
     ubl = ctx.family == "ubl"
     for b in breakdown_contexts(ctx):
-        if vat_rate(ctx, b) is not None:
+        # CII asks upper-case(ram:TypeCode) = 'VAT' untrimmed here (BR-CO-17 trims it)
+        if b.rate is not None and vat_typed(ctx, b.rate, normalize=ubl):
             continue
         c = b.category_code
         if c is not None and vat_typed(ctx, c):

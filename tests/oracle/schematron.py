@@ -134,6 +134,7 @@ def build_stylesheet(source: str, syntax: str) -> str:
             rule = rules[pos]
             prio = 10000 - pos
             out.append(f'<xsl:template match="{_attr(rule["context"])}" mode="p{i}" priority="{prio}">')
+            out.append("<xsl:try>")  # a rule let may fail too (e.g. xs:decimal of two nodes)
             for name, value in rule["lets"].items():
                 out.append(f'<xsl:variable name="{name}" select="{_attr(value)}"/>')
             for rid, flag, test in rule["asserts"]:
@@ -143,6 +144,8 @@ def build_stylesheet(source: str, syntax: str) -> str:
                     "<xsl:catch><xsl:text>E " + rid
                     + ' </xsl:text><xsl:value-of select="$err:code"/><xsl:text>&#10;</xsl:text>'
                     "</xsl:catch></xsl:try>")
+            out.append(f'<xsl:catch><xsl:text>E {pat}#{pos} </xsl:text><xsl:value-of select="$err:code"/>'
+                       "<xsl:text>&#10;</xsl:text></xsl:catch></xsl:try>")
             out.append("</xsl:template>")
     out.append("</xsl:stylesheet>")
     return "\n".join(out)
