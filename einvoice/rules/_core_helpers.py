@@ -25,7 +25,7 @@ from einvoice.model import Invoice, InvoiceLine, Value
 from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowance, LineCharge, VatBreakdown
 from einvoice.model.values import Amount, Percent, Quantity
 from einvoice.namespaces import PREFIX
-from einvoice.rules._xr_helpers import doc
+from einvoice.rules._xr_helpers import doc, xpath_of
 from einvoice.rules.registry import Context, Hit
 
 T = TypeVar("T")
@@ -380,12 +380,33 @@ _MISS = object()
 
 def xml_text(ctx: Context, v: Value) -> str:
     """The text of a leaf value exactly as written (untrimmed), or ``raw`` when it cannot be found."""
-    if doc(ctx).trimmed:
-        return v.raw
+    written = _untrimmed_texts(ctx)
+    if written is not None:
+        return written.get(v.path, v.raw)
     el = element_at(ctx, v.path)
     if el is None or len(el):
         return v.raw
     return el.text or ""
+
+
+def _untrimmed_texts(ctx: Context) -> dict[str, str] | None:
+    """The texts of the leaves written with surrounding whitespace, by path (every other leaf's
+    text is its ``raw``); None when a path does not lead back to its element, then each value
+    is looked up."""
+    cache = ctx.cache
+    if "core.untrimmed" in cache:
+        got: dict[str, str] | None = cache["core.untrimmed"]
+        return got
+    d = doc(ctx)
+    texts: dict[str, str] = {}
+    for el in d.untrimmed:
+        p = xpath_of(el, d.steps)
+        if element_at(ctx, p) is not el:
+            cache["core.untrimmed"] = None
+            return None
+        texts[p] = el.text or ""
+    cache["core.untrimmed"] = texts
+    return texts
 
 
 def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:

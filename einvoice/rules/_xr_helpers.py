@@ -364,9 +364,9 @@ class Doc:
     steps: dict[El, str] = field(default_factory=dict)
 
     empty_leaves: list[El] = field(default_factory=list)
-    # No leaf element's text has leading or trailing XML whitespace: every value's text as
-    # written is then its trimmed ``raw`` (the usual case, which spares looking it up).
-    trimmed: bool = False
+    # The leaf elements whose text has leading or trailing XML whitespace (usually none or a
+    # few notes): every other value's text as written is its trimmed ``raw``.
+    untrimmed: list[El] = field(default_factory=list)
 
     def all(self, tag: str) -> list[El]:
         """Every element ``tag`` in document order (do not mutate)."""
@@ -498,7 +498,7 @@ def _index(root: El, cii: bool) -> Doc:
     by_tag = d.by_tag
     get = by_tag.get
     empties = d.empty_leaves
-    trimmed = True
+    untrimmed = d.untrimmed
     for el in root.iter():
         tag = el.tag
         lst = get(tag)
@@ -516,14 +516,14 @@ def _index(root: El, cii: bool) -> Doc:
             continue
         if not s:
             empties.append(el)
-        elif trimmed and len(s) != len(t):
-            trimmed = False
-    d.trimmed = trimmed
+        elif len(s) != len(t):
+            untrimmed.append(el)
     # root.iter() also yields comments and PIs (indexed under their factory functions): they are
     # no elements, and an element holding only them is still a leaf for XPath.
     odd = [e for t, es in by_tag.items() if not isinstance(t, str) for e in es]
     if odd:
         empties[:] = [e for e in empties if isinstance(e.tag, str)]
+        untrimmed[:] = [e for e in untrimmed if isinstance(e.tag, str)]
         seen = set(empties)
         for o in odd:
             p = o.getparent()
