@@ -335,3 +335,23 @@ def test_cii_igic_ipsi_taxable_amount_test_is_vacuous() -> None:
     kw = {"lines": [line("M", "10", "100.00")], "vat_breakdown": [bd("M", "10", "50.00", "5.00")]}
     assert "BR-AG-08" in fired(invoice("ubl-invoice", **kw))  # type: ignore[arg-type]
     assert "BR-AG-08" not in fired(invoice("cii", **kw))  # type: ignore[arg-type]
+
+
+def test_second_line_category_not_in_the_model_is_still_a_context() -> None:
+    cbc = UBL_NS["cbc"]
+    cat = ("<cac:ClassifiedTaxCategory><cbc:ID>{}</cbc:ID><cbc:Percent>{}</cbc:Percent>"
+           "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>")
+    xml = (f"<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}' xmlns:cbc='{cbc}'>"
+           f"<cac:InvoiceLine><cac:Item>{cat.format('S', '19')}{cat.format('Z', '5')}</cac:Item>"
+           "</cac:InvoiceLine></ubl:Invoice>")
+    p = "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory[1]"
+    ln = InvoiceLine(path="/ubl:Invoice/cac:InvoiceLine", net_amount=amt("100.00"), vat=LineVat(
+        path=p, category_code=Code(raw="S", path=f"{p}/cbc:ID"), rate=pct("19")))
+    inv = invoice("ubl-invoice", lines=[ln], vat_breakdown=[bd("S", "19", "100.00", "19.00")])
+    ctx = Context(invoice=inv, root=etree.fromstring(xml), syntax="ubl-invoice",
+                  scenario=by_name(SCEN["ubl-invoice"]))
+    got = FAMILIES[("BR-Z", "ubl")].evaluate(ctx)
+    assert [h.location for h in got.get("BR-Z-05", [])] == [
+        "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory[2]"]
+    assert got.get("BR-Z-01")
+    assert fired(inv) == {}  # the model alone has only the S category

@@ -34,8 +34,8 @@ from lxml import etree
 
 from einvoice.model import Invoice, InvoiceLine
 from einvoice.model.invoice import VatBreakdown
-from einvoice.model.values import Amount, Code, Percent
-from einvoice.namespaces import CAC, CBC, RAM
+from einvoice.model.values import Amount, Code, Percent, parse_decimal
+from einvoice.namespaces import CAC, CBC, RAM, UDT
 from einvoice.readers._common import qname
 from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
 
@@ -56,6 +56,9 @@ class Cat:
     amount: Decimal | None  # line net amount, allowance or charge amount
     path: str
     group: Any  # the model group, for breakdown amounts and exemption reasons
+    # False for categories the model does not hold (a second line category, a line-level
+    # allowance's category): they count where the official tests use `//`, not in the sums.
+    root_level: bool = True
 
     def code(self, family: Family) -> str:
         return self.norm if family == "ubl" else self.exact
@@ -103,6 +106,12 @@ _UBL_SCHEME = f"{{{CAC}}}TaxScheme"
 _CII_TAX = (f"{{{RAM}}}ApplicableTradeTax", f"{{{RAM}}}CategoryTradeTax")
 _CII_CODE = f"{{{RAM}}}CategoryCode"
 _CII_TYPE = f"{{{RAM}}}TypeCode"
+_CII_RATE = f"{{{RAM}}}RateApplicablePercent"
+_CII_LINE_SETTLEMENT = f"{{{RAM}}}SpecifiedLineTradeSettlement"
+_CII_CHARGE_INDICATOR = f"{{{RAM}}}ChargeIndicator/{{{UDT}}}Indicator"
+_UBL_PERCENT = f"{{{CBC}}}Percent"
+_UBL_AC = f"{{{CAC}}}AllowanceCharge"
+_UBL_CHARGE_INDICATOR = f"{{{CBC}}}ChargeIndicator"
 
 
 def _norm(text: str) -> str:
@@ -121,14 +130,16 @@ def _cii_type_vat(tax: etree._Element) -> bool:
 
 
 def _has_quirks(ctx: Context) -> bool:
-    """Whether any category code carries blanks or any tax scheme/type code is not plainly VAT.
+    """Whether the XML holds something about VAT categories that the model does not show.
 
-    Only then does the model (which keeps trimmed codes and no tax scheme) differ from what
-    the official tests see, and the affected nodes are re-read from the XML. Written as plain
-    child loops: this runs for every document.
+    That is: a category code with blanks, a tax scheme/type code not written exactly ``VAT``, a
+    line with several categories, or a category on a line-level allowance or charge. Only then
+    are the category nodes re-read from the XML. Written as plain child loops: this runs for
+    every document.
     """
+    root = ctx.root
     if ctx.family == "ubl":
-        for cat in ctx.root.iter(_TAXCAT, _CLASSCAT):
+        for cat in root.iter(_TAXCAT, _CLASSCAT):
             scheme_ok = False
             for child in cat:
                 tag = child.tag
@@ -142,8 +153,14 @@ def _has_quirks(ctx: Context) -> bool:
                             scheme_ok = True
             if not scheme_ok:
                 return True
+            nxt = cat.getnext()
+            if nxt is not None and nxt.tag == cat.tag:
+                return True
+            parent = cat.getparent()
+            if parent is not None and parent.tag == _UBL_AC and parent.getparent() is not root:
+                return True
         return False
-    for tax in ctx.root.iter(*_CII_TAX):
+    for tax in root.iter(*_CII_TAX):
         type_ok = False
         for child in tax:
             tag = child.tag
@@ -155,7 +172,23 @@ def _has_quirks(ctx: Context) -> bool:
                 type_ok = True
         if not type_ok:
             return True
+        nxt = tax.getnext()
+        if nxt is not None and nxt.tag == tax.tag and tax.tag == _CII_TAX[0]:
+            return True
+        if tax.tag == _CII_TAX[1]:
+            parent = tax.getparent()
+            grand = parent.getparent() if parent is not None else None
+            if grand is not None and grand.tag == _CII_LINE_SETTLEMENT:
+                return True
     return False
+
+
+@dataclass(slots=True)
+class _XmlCat:
+    exact: str
+    vat: bool
+    rate_raw: str | None
+    kind: str  # line, subline, allowance, charge or other
 
 
 class _Resolver:
@@ -164,22 +197,48 @@ class _Resolver:
     Only built when :func:`_has_quirks` found something: then one pass over the category
     elements computes each code node's path the way the readers write it (a position only where
     siblings share the name), so resolving stays linear even for documents with many lines.
+    The category nodes the model does not hold are kept as :attr:`extras`.
     """
 
     def __init__(self, ctx: Context) -> None:
-        self.by_path: dict[str, tuple[str, bool]] | None = None
+        self.by_path: dict[str, _XmlCat] | None = None
+        self.used: set[str] = set()
         if not _has_quirks(ctx):
             return
-        ubl = ctx.family == "ubl"
+        self.ubl = ctx.family == "ubl"
+        self.root = ctx.root
         steps: dict[etree._Element, dict[etree._Element, str]] = {}
-        found: dict[str, tuple[str, bool]] = {}
+        found: dict[str, _XmlCat] = {}
+        ubl = self.ubl
         tags = (_TAXCAT, _CLASSCAT) if ubl else _CII_TAX
         code_tag = _UBL_ID if ubl else _CII_CODE
+        rate_tag = _UBL_PERCENT if ubl else _CII_RATE
         for cat in ctx.root.iter(*tags):
             vat = _ubl_scheme_vat(cat) if ubl else _cii_type_vat(cat)
+            rate_el = cat.find(rate_tag)
+            rate_raw = (rate_el.text or "") if rate_el is not None else None
+            kind = self._kind(cat)
             for el in cat.iterchildren(code_tag):
-                found[reader_path(el, steps)] = (el.text or "", vat)
+                found[reader_path(el, steps)] = _XmlCat(el.text or "", vat, rate_raw, kind)
         self.by_path = found
+
+    def _kind(self, cat: etree._Element) -> str:
+        parent = cat.getparent()
+        if parent is None:
+            return "other"
+        if self.ubl:
+            if cat.tag == _CLASSCAT:
+                line = parent.getparent()
+                if line is None:
+                    return "other"
+                return "line" if line.getparent() is self.root else "subline"
+            if parent.tag == _UBL_AC:
+                ind = parent.find(_UBL_CHARGE_INDICATOR)
+                return "charge" if _is_true(ind) else "allowance"
+            return "other"
+        if cat.tag == _CII_TAX[0]:
+            return "line" if parent.tag == _CII_LINE_SETTLEMENT else "other"
+        return "charge" if _is_true(parent.find(_CII_CHARGE_INDICATOR)) else "allowance"
 
     def exact_and_vat(self, code: Code | None) -> tuple[str | None, bool]:
         if self.by_path is None or code is None:
@@ -187,7 +246,27 @@ class _Resolver:
         got = self.by_path.get(code.path)
         if got is None:
             return None, True
-        return got
+        self.used.add(code.path)
+        return got.exact, got.vat
+
+    def extras(self) -> list[tuple[str, Cat]]:
+        """(kind, category) of the category nodes no model value pointed at."""
+        if self.by_path is None:
+            return []
+        out: list[tuple[str, Cat]] = []
+        for path, x in self.by_path.items():
+            if path in self.used or x.kind == "other":
+                continue
+            rate = parse_decimal(x.rate_raw.strip()) if x.rate_raw is not None else None
+            out.append((x.kind, Cat(
+                norm=_norm(x.exact), exact=x.exact, has_code=True, vat=x.vat, rate=rate,
+                has_rate=x.rate_raw is not None, rate_raw=(x.rate_raw or "").strip(), amount=None,
+                path=path.rsplit("/", 1)[0], group=None, root_level=False)))
+        return out
+
+
+def _is_true(indicator: etree._Element | None) -> bool:
+    return indicator is not None and (indicator.text or "").strip() in ("true", "1")
 
 
 def reader_path(el: etree._Element, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
@@ -312,6 +391,8 @@ def facts(ctx: Context) -> VatFacts:
     breakdowns = [
         _cat(res, b.category_code, b.rate, b.taxable_amount, b.path, b) for b in inv.vat_breakdown
     ]
+    for kind, extra in res.extras():
+        {"line": lines, "subline": sublines, "allowance": allowances, "charge": charges}[kind].append(extra)
     f = VatFacts(
         family=fam,
         root_path=inv.path or _ROOT_PATH.get(ctx.syntax, "/"),
@@ -542,6 +623,8 @@ def _check_02_04(cat: Category, f: VatFacts, out: Hits) -> None:
     groups = {"02": [*f.lines, *f.sublines], "03": f.allowances, "04": f.charges}
     for num, cats in groups.items():
         where_de, where_en = _WHERE[num]
+        if x == "O" and num != "02" and f.family == "ubl":
+            cats = [c for c in cats if c.root_level]  # BR-O-03/04 look at document level only
         if f.family == "cii":
             if not ok:
                 for c in cats:
@@ -566,9 +649,9 @@ def _check_05_07(cat: Category, f: VatFacts, out: Hits) -> None:
     kind = _rate_kind(x, f.family)
     text_de, text_en = _RATE_TEXT[kind]
     groups = (
-        ("05", f.lines, "BT-152", "Position", "invoice line"),
-        ("06", f.allowances, "BT-96", "Nachlass auf Dokumentebene", "document level allowance"),
-        ("07", f.charges, "BT-103", "Zuschlag auf Dokumentebene", "document level charge"),
+        ("05", f.lines, "BT-152", "einer Position", "an invoice line"),
+        ("06", f.allowances, "BT-96", "eines Nachlasses", "an allowance"),
+        ("07", f.charges, "BT-103", "eines Zuschlags", "a charge"),
     )
     for num, cats, bt, where_de, where_en in groups:
         for c in cats:
@@ -576,9 +659,9 @@ def _check_05_07(cat: Category, f: VatFacts, out: Hits) -> None:
                 continue
             shown = c.rate_raw if c.has_rate else "—"
             _add(out, f"{cat.prefix}-{num}", c.path,
-                 f"Der Umsatzsteuersatz ({bt}) einer {where_de} der Kategorie {x} ({cat.de}) "
+                 f"Der Umsatzsteuersatz ({bt}) {where_de} der Kategorie {x} ({cat.de}) "
                  f"{text_de}; angegeben: {shown}.",
-                 f"The VAT rate ({bt}) of a {where_en} in VAT category {x} ({cat.en}) {text_en}; "
+                 f"The VAT rate ({bt}) of {where_en} in VAT category {x} ({cat.en}) {text_en}; "
                  f"given: {shown}.")
 
 
