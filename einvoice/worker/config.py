@@ -9,6 +9,8 @@ from typing import Literal
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DEFAULT_PREFIX = "einvoice"
+# RabbitMQ's default max_message_size (128 MiB); larger publishes close the channel.
+DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024
 
 QueueType = Literal["auto", "quorum", "classic"]
 LogFormat = Literal["auto", "json", "console"]
@@ -34,6 +36,9 @@ class WorkerConfig:
     # dead-letters it to <prefix>.failed; the safety net for input that kills the process.
     delivery_limit: int = 20
     reconnect_max_s: float = 30.0
+    # The broker's max_message_size: a larger result (the envelope carries the document in
+    # base64) goes to <prefix>.failed at once instead of closing the channel on every redelivery.
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     # Extra client properties, e.g. a connection name tests can find the connection by.
     connection_name: str = field(default_factory=lambda: f"einvoice-worker-{os.getpid()}")
 
@@ -77,6 +82,7 @@ def from_env(env: Mapping[str, str] | None = None) -> WorkerConfig:
         retry_delay_ms=_int(e, "EINVOICE_RETRY_DELAY_MS", 5000, 0),
         queue_type=queue_type,  # type: ignore[arg-type]
         delivery_limit=_int(e, "EINVOICE_DELIVERY_LIMIT", 20, 1),
+        max_message_bytes=_int(e, "EINVOICE_MAX_MESSAGE_BYTES", DEFAULT_MAX_MESSAGE_BYTES, 1024),
     )
 
 

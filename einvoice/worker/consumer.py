@@ -329,6 +329,12 @@ class Worker:
             return
         d.fields.update(pub.log)
         d.outcome = pub.outcome
+        if len(pub.body) > self.config.max_message_bytes:
+            # The broker would close the channel, the delivery would come back and do the same
+            # again; the result cannot shrink, so no retries either.
+            self._failed_attempt(d, f"result of {len(pub.body)} bytes exceeds the broker's maximum "
+                                    f"message size ({self.config.max_message_bytes} bytes)", final=True)
+            return
         self._publish(d, pub.exchange, pub.routing_key, pub.body, pub.properties, "result")
 
     def _publish(self, d: Delivery, exchange: str, routing_key: str, body: bytes,
@@ -378,7 +384,8 @@ class Worker:
                 self._requeue(d, f"publish to {pub.routing_key} {why}")
         self._flush_acks()
 
-    def _failed_attempt(self, d: Delivery, error: str, log_error: str | None = None) -> None:
+    def _failed_attempt(self, d: Delivery, error: str, log_error: str | None = None, *,
+                        final: bool = False) -> None:
         """Send the original to retry or, attempts spent, to failed. ``error`` goes into the
         message header (next to the invoice itself); the log gets ``log_error`` when the error
         text may quote document content."""
@@ -388,7 +395,7 @@ class Worker:
         headers[ATTEMPTS_HEADER] = attempts
         headers[ERROR_HEADER] = error
         headers.setdefault(FIRST_FAILED_AT_HEADER, datetime.now(UTC).isoformat())
-        give_up = attempts >= self.config.max_attempts
+        give_up = final or attempts >= self.config.max_attempts
         if give_up:
             headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()
         p = d.props

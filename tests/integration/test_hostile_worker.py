@@ -398,6 +398,53 @@ def test_ubl_date_2026_02_30(hostile_worker: HostileWorker) -> None:
     assert "2026-02-30" in r.findings[0]["message_en"]
 
 
+# ---- a body whose envelope the broker would refuse ------------------------------------------
+
+
+def test_body_whose_envelope_exceeds_the_broker_message_limit(tmp_path: Path) -> None:
+    """Regression: a body of ~106 MB (RabbitMQ takes up to 128 MiB) makes an envelope of
+    ~141 MB; publishing it closed the worker's channel, the delivery came back, and the worker
+    looped on it while everything behind it waited. Now the original goes to ``failed`` at once.
+    Its own worker process: this one peaks near 600 MB, beyond the module's memory bound."""
+    from einvoice.worker.config import DEFAULT_MAX_MESSAGE_BYTES
+    from einvoice.worker.topology import ERROR_HEADER
+
+    data = hostile.oversized(101 * 1024 * 1024)
+    assert len(data) < DEFAULT_MAX_MESSAGE_BYTES < len(data) * 4 // 3
+    small = routable(hostile.invoice())
+    prefix = f"test-hostile-big-{uuid.uuid4().hex[:10]}"
+    names = Names(prefix)
+    worker = WorkerProcess("big", worker_env(prefix=prefix, routing=write_routing(
+        tmp_path / "routing.toml", HOSTILE_TABLE), prefetch=4), tmp_path)
+    outputs = [names.rejected, names.unroutable, names.failed, names.accounting(MUNICIPALITY)]
+    try:
+        with running(worker):
+            worker.start()
+            assert wait_until(worker.consuming, 60, 0.1), worker.log()[-3000:].decode()
+            with InboundPublisher(AMQP_URL, prefix) as pub:
+                pub.publish(data, message_id="huge")
+                pub.publish(small, message_id="small")
+            conn = blocking()
+            try:
+                ch = conn.channel()
+                assert wait_until(lambda: sum(counts(ch, outputs).values()) >= 2, 90, 0.1), \
+                    counts(ch, outputs)
+                got = {q: drain(ch, q) for q in outputs}
+            finally:
+                conn.close()
+            assert [g.props.message_id for g in got[names.accounting(MUNICIPALITY)]] == [
+                hashlib.sha256(small).hexdigest()], "the invoice behind it was routed"
+            [failed] = got[names.failed]
+            assert failed.props.message_id == "huge" and failed.body == data
+            assert "maximum message size" in failed.props.headers[ERROR_HEADER]
+            assert not got[names.rejected] and not got[names.unroutable]
+            log = worker.log()
+            assert b'"event": "channel_closed"' not in log and b'"event": "connection_lost"' not in log
+            assert worker.stop() == 0
+    finally:
+        cleanup(names, parse_table(HOSTILE_TABLE))
+
+
 # ---- the rest of the catalogue, and the plain invoice -----------------------------------
 
 _NAMED = {"xxe_local_file", "xxe_url", "billion_laughs", "quadratic_blowup", "external_dtd",
