@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from lxml import etree
@@ -43,6 +43,8 @@ _ENCODING_DECL = re.compile(rb"""<\?xml[ \t\r\n][^>]*?encoding\s*=\s*["']([^"'>]
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _TRAILING_POSITION = re.compile(r"(,? line \d+,? column \d+)+\s*$")
 _LIBXML2_MAX_DEPTH = 256
+# About 64 bytes per proxy: up to this size the held proxies cost at most a few megabytes.
+_KEEP_PROXIES_UP_TO = 256 * 1024
 
 _E = etree.ErrorTypes
 _ENCODING_ERRORS = frozenset(
@@ -69,6 +71,10 @@ class IntakeError:
 class Parsed:
     root: etree._Element
     size: int
+    # Every element's Python proxy, held while the document is being checked: lxml creates a
+    # proxy per access and frees it when unused, so the structure walk, the reader and the rules
+    # would each build all of them again. Empty for large documents (memory stays bounded).
+    elements: list[etree._Element] = field(default_factory=list, repr=False, compare=False)
 
 
 class _RefuseLoads(etree.Resolver):
@@ -177,7 +183,8 @@ def _parse(data: bytes, *, max_bytes: int, max_depth: int) -> Parsed | IntakeErr
     # In default mode libxml2 has already refused anything deeper than 256 levels.
     if (huge or max_depth < _LIBXML2_MAX_DEPTH) and _deeper_than(max_depth)(root):
         return _depth_error(max_depth)
-    return Parsed(root=root, size=len(data))
+    elements: list[etree._Element] = list(root.iter()) if size <= _KEEP_PROXIES_UP_TO else []
+    return Parsed(root=root, size=size, elements=elements)
 
 
 def _may_retry_huge(exc: etree.XMLSyntaxError, data: bytes) -> bool:

@@ -101,11 +101,15 @@ def _values(el: etree._Element, compare: str) -> list[str]:
 def matching(root: etree._Element, syntax: Syntax) -> list[Scenario]:
     """All scenarios whose match expression holds for this document."""
     els = specification_elements(root, syntax)
+    values: dict[str, set[str]] = {}
     found = []
     for sc in SCENARIOS:
         if sc.syntax != syntax:
             continue
-        if any(v == sc.spec_id for el in els for v in _values(el, sc.compare)):
+        got = values.get(sc.compare)
+        if got is None:
+            got = values[sc.compare] = {v for el in els for v in _values(el, sc.compare)}
+        if sc.spec_id in got:
             found.append(sc)
     return found
 

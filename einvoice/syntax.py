@@ -42,10 +42,21 @@ def detect(root: etree._Element) -> Syntax | None:
 
 def specification_elements(root: etree._Element, syntax: Syntax) -> list[etree._Element]:
     """The elements carrying BT-24 (there should be one; the schema allows the syntax more)."""
+    # Tag-filtered child iteration runs in C; ElementPath (iterfind) parses and walks in Python.
     if syntax == "cii":
-        path = "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
-        return list(root.iterfind(path, ns.CII_NS))
-    return list(root.iterfind("cbc:CustomizationID", ns.UBL_NS))
+        return [
+            el
+            for ctx in root.iterchildren(_CII_CONTEXT)
+            for param in ctx.iterchildren(_CII_GUIDELINE)
+            for el in param.iterchildren(_CII_ID)
+        ]
+    return list(root.iterchildren(_UBL_CUSTOMIZATION))
+
+
+_CII_CONTEXT = f"{{{ns.RSM}}}ExchangedDocumentContext"
+_CII_GUIDELINE = f"{{{ns.RAM}}}GuidelineSpecifiedDocumentContextParameter"
+_CII_ID = f"{{{ns.RAM}}}ID"
+_UBL_CUSTOMIZATION = f"{{{ns.CBC}}}CustomizationID"
 
 
 def specification_identifier(root: etree._Element, syntax: Syntax) -> str | None:
