@@ -382,19 +382,20 @@ class Doc:
         if el is None:
             return _NONE
         m = self._kids.get(tag)
-        if m is None:
-            every = self.all(tag)
-            if len(every) > _MAP_LIMIT:
-                return list(el.iterchildren(tag))
-            m = {}
-            for e in every:
-                p = e.getparent()
-                lst = m.get(p)
-                if lst is None:
-                    m[p] = [e]
-                else:
-                    lst.append(e)
-            self._kids[tag] = m
+        if m is not None:
+            return m.get(el, _NONE)
+        every = self.by_tag.get(tag, _NONE)
+        if len(every) > _MAP_LIMIT:
+            return list(el.iterchildren(tag))
+        m = {}
+        for e in every:
+            p = e.getparent()
+            lst = m.get(p)
+            if lst is None:
+                m[p] = [e]
+            else:
+                lst.append(e)
+        self._kids[tag] = m
         return m.get(el, _NONE)
 
     def kid(self, el: El | None, tag: str) -> El | None:
@@ -405,9 +406,10 @@ class Doc:
         """All elements reached from ``el`` by the child steps ``tags`` (like ``a/b/c``)."""
         if el is None:
             return _NONE
+        kids = self.kids
         cur = [el]
         for t in tags:
-            cur = [c for x in cur for c in self.kids(x, t)]
+            cur = kids(cur[0], t) if len(cur) == 1 else [c for x in cur for c in kids(x, t)]
             if not cur:
                 break
         return cur
@@ -520,7 +522,7 @@ def _index(root: El, cii: bool) -> Doc:
             untrimmed.append(el)
     # root.iter() also yields comments and PIs (indexed under their factory functions): they are
     # no elements, and an element holding only them is still a leaf for XPath.
-    odd = [e for t, es in by_tag.items() if not isinstance(t, str) for e in es]
+    odd = [e for t in [t for t in by_tag if not isinstance(t, str)] for e in by_tag[t]]
     if odd:
         empties[:] = [e for e in empties if isinstance(e.tag, str)]
         untrimmed[:] = [e for e in untrimmed if isinstance(e.tag, str)]

@@ -117,13 +117,16 @@ class ValueIndex:
             yield from self.by_pair.get(pair, ())
 
     def add(self, v: Value) -> None:
-        info = _PATHS.get(v.path)
-        if info is None:
-            info = _path_keys(v.path)
-        name, pair = info
+        info = _PATHS.get(v.path) or _path_keys(v.path)
+        name = info[0]
         if name is None:
             return
-        self.by_name.setdefault(name, []).append(v)
+        got = self.by_name.get(name)
+        if got is None:
+            self.by_name[name] = [v]
+        else:
+            got.append(v)
+        pair = info[1]
         if pair is not None:
             self.by_pair.setdefault(pair, []).append(v)
 
@@ -187,7 +190,8 @@ def _plan(cls: type[BaseModel]) -> _Plan:
 
 def _walk(obj: BaseModel, idx: ValueIndex) -> None:
     d = obj.__dict__
-    for name, shape in _plan(type(obj)):
+    plan = _PLANS.get(type(obj))
+    for name, shape in _plan(type(obj)) if plan is None else plan:
         v = d[name]
         if not v:
             continue
