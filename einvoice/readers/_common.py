@@ -154,52 +154,88 @@ def _collect(el: El, parts: list[str]) -> None:
             parts.append(c.tail)
 
 
-def _value(cls: type[M], d: dict[str, Any]) -> M:
-    # Value classes: ``d`` holds every field, so no defaults are needed.
-    obj = cls.__new__(cls)
+# Value classes are frozen and the readers give every field, so the fields-set is all fields and
+# never changes after construction: one set per class is shared by all its instances.
+_new_text = Text.__new__
+_new_code = Code.__new__
+_new_ident = Identifier.__new__
+_new_amount = Amount.__new__
+_new_quantity = Quantity.__new__
+_new_percent = Percent.__new__
+_new_date = DateValue.__new__
+_new_binary = Binary.__new__
+_F_TEXT = set(Text.model_fields)
+_F_CODE = set(Code.model_fields)
+_F_IDENT = set(Identifier.model_fields)
+_F_AMOUNT = set(Amount.model_fields)
+_F_QUANTITY = set(Quantity.model_fields)
+_F_PERCENT = set(Percent.model_fields)
+_F_DATE = set(DateValue.model_fields)
+_F_BINARY = set(Binary.model_fields)
+
+
+def _fill(obj: Any, d: dict[str, Any], fields: set[str]) -> Any:
+    # Every field in ``d``, so no defaults are needed.
     _set_dict(obj, d)
-    _set_fields(obj, set(d))
+    _set_fields(obj, fields)
     _set_extra(obj, None)
     _set_private(obj, None)
     return obj
 
 
 def text(el: El, path: str) -> Text:
-    return _value(Text, {"raw": text_of(el), "path": path})
+    # text_of inlined for the common leaf case: this is the most frequent value.
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Text = _fill(_new_text(Text), {"raw": raw, "path": path}, _F_TEXT)
+    return obj
 
 
 def code(el: El, path: str) -> Code:
-    return _value(Code, {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
-                         "list_version": el.get("listVersionID")})
+    obj: Code = _fill(_new_code(Code), {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
+                                        "list_version": el.get("listVersionID")}, _F_CODE)
+    return obj
 
 
 def ident(el: El, path: str) -> Identifier:
-    return _value(Identifier, {"raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
-                               "scheme_version": el.get("schemeVersionID")})
+    obj: Identifier = _fill(_new_ident(Identifier), {
+        "raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
+        "scheme_version": el.get("schemeVersionID")}, _F_IDENT)
+    return obj
 
 
 def amount(el: El, path: str) -> Amount:
     raw = text_of(el)
-    return _value(Amount, {"raw": raw, "path": path, "value": parse_decimal(raw),
-                           "currency": el.get("currencyID")})
+    obj: Amount = _fill(_new_amount(Amount), {"raw": raw, "path": path, "value": parse_decimal(raw),
+                                              "currency": el.get("currencyID")}, _F_AMOUNT)
+    return obj
 
 
 def quantity(el: El, path: str) -> Quantity:
     raw = text_of(el)
-    return _value(Quantity, {"raw": raw, "path": path, "value": parse_decimal(raw),
-                             "unit": el.get("unitCode")})
+    obj: Quantity = _fill(_new_quantity(Quantity), {
+        "raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}, _F_QUANTITY)
+    return obj
 
 
 def percent(el: El, path: str) -> Percent:
     raw = text_of(el)
-    return _value(Percent, {"raw": raw, "path": path, "value": parse_decimal(raw)})
+    obj: Percent = _fill(_new_percent(Percent), {"raw": raw, "path": path, "value": parse_decimal(raw)},
+                         _F_PERCENT)
+    return obj
 
 
 def iso_date(el: El, path: str) -> DateValue:
     raw = text_of(el)
-    return _value(DateValue, {"raw": raw, "path": path, "value": parse_date(raw), "format": None})
+    obj: DateValue = _fill(_new_date(DateValue), {"raw": raw, "path": path, "value": parse_date(raw),
+                                                  "format": None}, _F_DATE)
+    return obj
 
 
 def binary(el: El, path: str) -> Binary:
-    return _value(Binary, {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
-                           "filename": el.get("filename")})
+    obj: Binary = _fill(_new_binary(Binary), {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
+                                              "filename": el.get("filename")}, _F_BINARY)
+    return obj
