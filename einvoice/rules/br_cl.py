@@ -218,6 +218,25 @@ def value_index(ctx: Context) -> ValueIndex:
     return idx
 
 
+# The elements some contexts read from the XML, per syntax; gathered in one walk per document.
+_XML_TAGS = {
+    "ubl": (_UBL_TAX_AMOUNT, _UBL_BINARY),
+    "cii": (_CII_TAX_TOTAL, _CII_DUE_DATE_CODE, _CII_GLOBAL_ID, _CII_ID, _CII_BINARY, *_CII_QUANTITIES),
+}
+
+
+def _xml_nodes(ctx: Context, *tags: str) -> Iterator[etree._Element]:
+    """The document's elements named ``tags`` (in document order per tag), one walk per document."""
+    nodes: dict[str, list[etree._Element]] | None = ctx.cache.get("codelist.xml")
+    if nodes is None:
+        nodes = {}
+        for el in ctx.root.iter(*_XML_TAGS[ctx.family]):
+            nodes.setdefault(el.tag, []).append(el)
+        ctx.cache["codelist.xml"] = nodes
+    for tag in tags:
+        yield from nodes.get(tag, ())
+
+
 def _norm(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
@@ -287,7 +306,7 @@ def br_cl_03(ctx: Context) -> Iterator[Hit]:
     # tells BT-110 from BT-111 by their currency, so one in an unknown currency is not in it.
     tax_tag = _UBL_TAX_AMOUNT if ctx.family == "ubl" else _CII_TAX_TOTAL
     memo: dict[etree._Element, dict[etree._Element, str]] = {}
-    for el in ctx.root.iter(tax_tag):
+    for el in _xml_nodes(ctx, tax_tag):
         cur = el.get("currencyID")
         if cur is None and ctx.family == "cii":
             continue  # the CII context needs the attribute
@@ -333,7 +352,7 @@ def br_cl_06(ctx: Context) -> Iterator[Hit]:
         return
     # CII may repeat BT-8 in every VAT breakdown; the model keeps one, the rule checks each.
     tree = ctx.root.getroottree()
-    for el in ctx.root.iter(_CII_DUE_DATE_CODE):
+    for el in _xml_nodes(ctx, _CII_DUE_DATE_CODE):
         raw = el.text or ""
         if _norm(raw) not in vat_date_code.CII:
             yield Hit(tree.getpath(el), f"{what[0]} '{raw.strip()}' ist kein gültiger Code der Liste.",
@@ -413,7 +432,7 @@ def br_cl_10(ctx: Context) -> Iterator[Hit]:
     # CII: every ram:GlobalID outside products and the ship-to party, read from the XML since
     # the model keeps global identifiers of the main parties only.
     memo: dict[etree._Element, dict[etree._Element, str]] = {}
-    for el in ctx.root.iter(_CII_GLOBAL_ID):
+    for el in _xml_nodes(ctx, _CII_GLOBAL_ID):
         scheme = el.get("schemeID")
         if scheme is None or _norm(scheme) in icd.CODES:
             continue
@@ -434,7 +453,7 @@ def br_cl_11(ctx: Context) -> Iterator[Hit]:
     # CII checks the schemeID of every ram:ID outside tax registrations, wherever it stands
     # (also identifiers the model keeps as plain text, such as the specification identifier).
     memo: dict[etree._Element, dict[etree._Element, str]] = {}
-    for el in ctx.root.iter(_CII_ID):
+    for el in _xml_nodes(ctx, _CII_ID):
         scheme = el.get("schemeID")
         if scheme is None or _norm(scheme) in icd.CODES:
             continue
@@ -581,7 +600,7 @@ def _xml_attrs(ctx: Context, attr: str, *tags: str) -> Iterator[tuple[str, str]]
     quantities, the model one; attachments of references that are not supporting documents).
     """
     memo: dict[etree._Element, dict[etree._Element, str]] = {}
-    for el in ctx.root.iter(*tags):
+    for el in _xml_nodes(ctx, *tags):
         value = el.get(attr)
         if value is not None:
             yield reader_path(el, memo), value
