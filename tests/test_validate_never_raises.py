@@ -157,12 +157,11 @@ def test_100000_lines_over_default_size_limit_is_refused_cleanly() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(300)
-def test_100000_lines_with_raised_limit_validates_to_a_report() -> None:
-    data = hostile.many_lines(100_000)
-    outcome = mutate.check_report(data, max_bytes=64 * 1024 * 1024)
-    assert outcome.report.reason != "not-wellformed"
-    if outcome.invoice is not None:
-        lines = getattr(outcome.invoice, "lines", None)
-        if lines is not None:
-            assert len(lines) == 100_000
+@pytest.mark.timeout(240)
+def test_largest_many_line_invoice_within_the_size_limit_is_accepted() -> None:
+    """40,000 lines (about 19 MB) is the largest such invoice under the 20 MB default limit."""
+    data = hostile.many_lines(40_000)
+    assert len(data) <= intake.DEFAULT_MAX_BYTES
+    outcome = mutate.check_report(data)
+    assert outcome.report.verdict == "accept", [f.rule for f in outcome.report.errors][:10]
+    assert outcome.invoice is not None and len(outcome.invoice.lines) == 40_000
