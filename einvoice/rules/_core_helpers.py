@@ -426,21 +426,21 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
 
 
 def _all_vat(ctx: Context) -> bool:
-    """Whether every tax category of the document is plainly VAT (the usual case, one C walk)."""
+    """Whether every tax category of the document is plainly VAT (the usual case; from the index)."""
     got: bool | None = ctx.cache.get("core.all_vat")
     if got is None:
         got = True
+        every = doc(ctx).all
         if ctx.family == "ubl":
             scheme, ident = clark("cac:TaxScheme"), clark("cbc:ID")
-            tags = (clark("cac:TaxCategory"), clark("cac:ClassifiedTaxCategory"))
-            for cat in ctx.root.iter(*tags):
+            for cat in every(clark("cac:TaxCategory")) + every(clark("cac:ClassifiedTaxCategory")):
                 ids = [i.text for s in cat.iterchildren(scheme) for i in s.iterchildren(ident)]
                 if "VAT" not in ids:
                     got = False
                     break
         else:
             type_code = clark("ram:TypeCode")
-            for tax in ctx.root.iter(clark("ram:ApplicableTradeTax"), clark("ram:CategoryTradeTax")):
+            for tax in every(clark("ram:ApplicableTradeTax")) + every(clark("ram:CategoryTradeTax")):
                 if "VAT" not in [t.text for t in tax.iterchildren(type_code)]:
                     got = False
                     break

@@ -16,6 +16,7 @@ from lxml import etree
 from einvoice.model.invoice import Buyer, PaymentInstructions, Seller
 from einvoice.namespaces import PREFIX
 from einvoice.rules._core_helpers import clark, each, element_at, filled, first, hit, present, root_path, show
+from einvoice.rules._xr_helpers import doc
 from einvoice.rules.registry import Context, Hit, rule
 
 E: Final = "error"
@@ -268,7 +269,19 @@ def br_56(ctx: Context) -> Iterable[Hit]:
     t = ctx.invoice.tax_representative
     if t is None:
         return
-    ok = present(t.vat_identifier) if ctx.family == "ubl" else filled(t.vat_identifier)
+    # Read from the XML: the model's BT-63 may come from another scheme (CII FC, UBL TaxScheme
+    # written 'vat'), the rule asks for CII schemeID 'VA' and UBL TaxScheme upper-cased 'VAT'.
+    el = element_at(ctx, t.path) if t.path else None
+    if el is None:
+        ok = present(t.vat_identifier) if ctx.family == "ubl" else filled(t.vat_identifier)
+    elif ctx.family == "ubl":
+        ok = any(
+            any(" ".join((i.text or "").upper().split()) == "VAT" for i in each(s, "cac:TaxScheme/cbc:ID"))
+            and first(s, "cbc:CompanyID") is not None
+            for s in each(el, "cac:PartyTaxScheme"))
+    else:
+        ok = any(i.get("schemeID") == "VA" and (i.text or "").strip(" \t\r\n") != ""
+                 for i in each(el, "ram:SpecifiedTaxRegistration/ram:ID"))
     if not ok:
         yield hit(t.path, "Der Steuervertreter des Verkäufers (BG-11) hat keine "
                   "Umsatzsteuer-Identifikationsnummer (BT-63).",
@@ -373,9 +386,9 @@ def br_52(ctx: Context) -> Iterable[Hit]:
     so the elements are read from the XML.
     """
     ubl = ctx.family == "ubl"
-    # the contexts match at any depth: one walk of the tree in C
+    # the contexts match at any depth: every such element, from the document index
     name = "cac:AdditionalDocumentReference" if ubl else "ram:AdditionalReferencedDocument"
-    docs = ctx.root.iter(clark(name))
+    docs = doc(ctx).all(clark(name))
     id_name = "cbc:ID" if ubl else "ram:IssuerAssignedID"
     for el in docs:
         if _blank_text(first(el, id_name)):

@@ -50,6 +50,7 @@ from einvoice.model.values import (
 )
 from einvoice.namespaces import ALL_NS, CBC, RAM
 from einvoice.rules._vat_helpers import reader_path
+from einvoice.rules._xr_helpers import doc
 from einvoice.rules.registry import Context, Hit, rule
 
 # --- the value index --------------------------------------------------------------------------
@@ -218,23 +219,12 @@ def value_index(ctx: Context) -> ValueIndex:
     return idx
 
 
-# The elements some contexts read from the XML, per syntax; gathered in one walk per document.
-_XML_TAGS = {
-    "ubl": (_UBL_TAX_AMOUNT, _UBL_BINARY),
-    "cii": (_CII_TAX_TOTAL, _CII_DUE_DATE_CODE, _CII_GLOBAL_ID, _CII_ID, _CII_BINARY, *_CII_QUANTITIES),
-}
-
-
 def _xml_nodes(ctx: Context, *tags: str) -> Iterator[etree._Element]:
-    """The document's elements named ``tags`` (in document order per tag), one walk per document."""
-    nodes: dict[str, list[etree._Element]] | None = ctx.cache.get("codelist.xml")
-    if nodes is None:
-        nodes = {}
-        for el in ctx.root.iter(*_XML_TAGS[ctx.family]):
-            nodes.setdefault(el.tag, []).append(el)
-        ctx.cache["codelist.xml"] = nodes
+    """The document's elements named ``tags`` (in document order per tag), from the shared
+    document index (one walk per document for all rule families)."""
+    every = doc(ctx).all
     for tag in tags:
-        yield from nodes.get(tag, ())
+        yield from every(tag)
 
 
 def _norm(text: str | None) -> str:
