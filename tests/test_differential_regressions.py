@@ -29,6 +29,7 @@ NS = {
     "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
 }
 TS = "xrechnung-testsuite/src/test/business-cases/standard/"
+CIUS = "xrechnung-testsuite/src/test/technical-cases/cius/"
 CII_01 = TS + "01.02a-INVOICE_uncefact.xml"
 UBL_01 = TS + "01.01a-INVOICE_ubl.xml"
 CII_SETTLEMENT = "//rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
@@ -41,6 +42,15 @@ def set_text(xpath: str, value: str) -> Callable[[etree._Element], None]:
         assert els, xpath
         for el in els:
             el.text = value
+    return edit
+
+
+def set_attr(xpath: str, name: str, value: str) -> Callable[[etree._Element], None]:
+    def edit(root: etree._Element) -> None:
+        els = root.xpath(xpath, namespaces=NS)
+        assert els, xpath
+        for el in els:
+            el.set(name, value)
     return edit
 
 
@@ -57,6 +67,15 @@ CASES = [
     # BR-48 (CII) asks upper-case(ram:TypeCode) = 'VAT' untrimmed: ' VAT ' hides the rate
     Case("br48-cii-padded-typecode", CII_01, (set_text(CII_HEADER_TAX + "/ram:TypeCode", " VAT "),),
          errors=frozenset({"BR-48"})),
+    # BR-56 asks for the CII registration with schemeID 'VA' (an FC number is no VAT identifier)
+    Case("br56-cii-tax-rep-fc-only", CIUS + "01.01_comprehensive_test_uncefact.xml",
+         (set_attr("//ram:SellerTaxRepresentativeTradeParty/ram:SpecifiedTaxRegistration/ram:ID",
+                   "schemeID", "FC"),),
+         errors=frozenset({"BR-56"})),
+    # ... and UBL compares the tax scheme upper-cased: 'vat' is VAT
+    Case("br56-ubl-tax-rep-lowercase-scheme", CIUS + "01.01_comprehensive_test_ubl.xml",
+         (set_text("//cac:TaxRepresentativeParty/cac:PartyTaxScheme/cac:TaxScheme/cbc:ID", "vat"),),
+         absent=frozenset({"BR-56"})),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -57,7 +58,14 @@ class Diff:
         return f"{self.base} [{'; '.join(self.mutations)}] ({self.scenario}): {', '.join(bits)}"
 
 
+# SaxonC-HE 13 orders an untyped '-0.00' below 0 in general comparisons (xs:double says -0 = 0,
+# and the validator's Saxon 12 is not known to do this): such mutants prove nothing either way.
+NEGATIVE_ZERO = re.compile(rb">\s*-0*\.0*\s*<")
+
+
 def compare(oracle: Oracle, data: bytes, base: str, mutations: list[str]) -> Diff | None:
+    if NEGATIVE_ZERO.search(data):
+        return None
     want = oracle.run(data)
     if want.dynamic_errors:
         return None  # the official validator aborts there; nothing to compare
@@ -112,8 +120,10 @@ def main() -> int:
     t0 = time.perf_counter()
     n = 0
     diffs: list[Diff] = []
+    kinds: Counter[str] = Counter()
     for base, what, data in mutants(paths, args.seed, args.count, args.steps):
         n += 1
+        kinds.update(w.split(":")[0].split(" ")[0] for w in what)
         d = compare(oracle, data, base, what)
         if d:
             diffs.append(d)
@@ -126,6 +136,7 @@ def main() -> int:
         for k in ("missing_errors", "extra_errors", "missing_warnings", "extra_warnings"):
             for rid in getattr(d, k):
                 c[f"{k[:-1]} {rid}"] += 1
+    print("mutations:", dict(kinds.most_common(25)))
     print(f"{n} mutants compared, {len(diffs)} disagreements ({time.perf_counter() - t0:.0f} s)")
     for k, v in c.most_common():
         print(f"{v:5d}  {k}")

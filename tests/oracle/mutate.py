@@ -301,10 +301,116 @@ def m_remove_all(root: etree._Element, rng: random.Random) -> str | None:
     return f"remove all {name} ({n})"
 
 
+def iban(rng: random.Random) -> str:
+    """An IBAN, valid or broken the usual ways (check digits, one BBAN digit, case, spaces)."""
+    country = rng.choice(["DE", "AT", "FR", "NL", "de", "XX"])
+    bban = "".join(rng.choice("0123456789") for _ in range(rng.choice([18, 10, 30, 31])))
+    if rng.random() < 0.2:
+        bban = "ABCD" + bban[4:]
+    digits = "".join(str(int(c, 36)) for c in (bban + country.upper() + "00"))
+    good = f"{country}{98 - int(digits) % 97:02d}{bban}"
+    kind = rng.choice(["good", "good", "check", "bban", "spaces", "tab", "lower", "dash"])
+    if kind == "check":
+        return good[:2] + f"{(int(good[2:4]) + rng.randint(1, 90)) % 100:02d}" + good[4:]
+    if kind == "bban":
+        i = rng.randrange(4, len(good))
+        return good[:i] + str((int(good[i], 36) + 1) % 10) + good[i + 1:]
+    if kind == "spaces":
+        return " ".join(good[i:i + 4] for i in range(0, len(good), 4))
+    if kind == "tab":
+        return good[:4] + "\t" + good[4:] + "\n"
+    if kind == "lower":
+        return good.lower()
+    if kind == "dash":
+        return good[:4] + "-" + good[4:]
+    return good
+
+
+def m_iban(root: etree._Element, rng: random.Random) -> str | None:
+    els = [e for e in _named(root, "ID", "IBANID") if (e.getparent() is not None and etree.QName(
+        e.getparent()).localname in ("PayeeFinancialAccount", "PayeePartyCreditorFinancialAccount",
+                                      "PayerPartyDebtorFinancialAccount", "PaymentMandate"))
+           or etree.QName(e).localname == "IBANID"]
+    if not els:
+        return None
+    what = _set(rng.choice(els), iban(rng))
+    if rng.random() < 0.3:
+        codes = _named(root, "PaymentMeansCode") or [
+            e for e in _named(root, "TypeCode") if e.getparent() is not None
+            and etree.QName(e.getparent()).localname == "SpecifiedTradeSettlementPaymentMeans"]
+        if codes:
+            what += "; " + _set(rng.choice(codes), rng.choice(["30", "58", "59"]))
+    return what
+
+
+def m_whitespace(root: etree._Element, rng: random.Random) -> str | None:
+    """Leading/trailing whitespace on a code, date or decimal value."""
+    leaves = [e for e in _leaves(root) if (e.text or "").strip()
+              and (etree.QName(e).localname.endswith(("Code", "Date", "Amount", "Quantity", "Percent",
+                                                         "DateTimeString", "ID", "Indicator"))
+                   or _decimal(e.text or "") is not None)]
+    if not leaves:
+        return None
+    el = rng.choice(leaves)
+    pad = rng.choice([" ", "\n", "\t", "  \n  "])
+    t = (el.text or "").strip()
+    return _set(el, rng.choice([pad + t, t + pad, pad + t + pad]))
+
+
+def m_clone_line(root: etree._Element, rng: random.Random) -> str | None:
+    lines = _named(root, "InvoiceLine", "CreditNoteLine", "IncludedSupplyChainTradeLineItem")
+    if not lines:
+        return None
+    line = rng.choice(lines)
+    dup = copy.deepcopy(line)
+    if rng.random() < 0.5:
+        for e in dup.iter(f"{CBC}ID", f"{RAM}LineID"):
+            if e.getparent() in (dup, dup.find(f"{RAM}AssociatedDocumentLineDocument")):
+                e.text = (e.text or "") + "9"
+    line.addnext(dup)
+    return f"clone line {etree.QName(line).localname}"
+
+
+def m_same_line_id(root: etree._Element, rng: random.Random) -> str | None:
+    lines = _named(root, "InvoiceLine", "CreditNoteLine", "IncludedSupplyChainTradeLineItem")
+    ids = []
+    for line in lines:
+        for e in line.iter(f"{CBC}ID", f"{RAM}LineID"):
+            parent = e.getparent()
+            if parent is line or etree.QName(parent).localname == "AssociatedDocumentLineDocument":
+                ids.append(e)
+                break
+    if len(ids) < 2:
+        return None
+    a, b = rng.sample(ids, 2)
+    return _set(a, b.text or "")
+
+
+def m_negate(root: etree._Element, rng: random.Random) -> str | None:
+    els = _named(root, "InvoicedQuantity", "CreditedQuantity", "BilledQuantity", "PriceAmount",
+                 "ChargeAmount", "BaseQuantity", "BasisQuantity")
+    els = [e for e in els if _decimal(e.text or "") is not None]
+    if not els:
+        return None
+    el = rng.choice(els)
+    t = (el.text or "").strip()
+    return _set(el, t[1:] if t.startswith("-") else "-" + t)
+
+
+def m_swap_country(root: etree._Element, rng: random.Random) -> str | None:
+    els = _named(root, "IdentificationCode", "CountryID")
+    if len(els) < 2:
+        return None
+    a, b = rng.sample(els, 2)
+    a.text, b.text = b.text, a.text
+    return f"swap countries {a.text!r}/{b.text!r}"
+
+
 MUTATIONS: list[tuple[Callable[[etree._Element, random.Random], str | None], int]] = [
     (m_leaf_value, 40), (m_attribute, 10), (m_add_attribute, 3), (m_delete, 10), (m_duplicate, 8),
     (m_vat_category_all, 5), (m_rate_all, 3), (m_clone_allowance, 4), (m_customization, 3),
-    (m_buyer_reference, 5), (m_remove_all, 4),
+    (m_buyer_reference, 5), (m_remove_all, 4), (m_iban, 4), (m_whitespace, 6), (m_clone_line, 3),
+    (m_same_line_id, 2), (m_negate, 3), (m_swap_country, 2),
 ]
 
 
