@@ -355,3 +355,22 @@ def test_second_line_category_not_in_the_model_is_still_a_context() -> None:
         "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory[2]"]
     assert got.get("BR-Z-01")
     assert fired(inv) == {}  # the model alone has only the S category
+
+
+def test_a_line_with_two_categories_counts_once_for_each_matching_breakdown() -> None:
+    cbc = UBL_NS["cbc"]
+    cat = ("<cac:ClassifiedTaxCategory><cbc:ID>{}</cbc:ID><cbc:Percent>{}</cbc:Percent>"
+           "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory>")
+    xml = (f"<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}' xmlns:cbc='{cbc}'>"
+           f"<cac:InvoiceLine><cac:Item>{cat.format('S', '19')}{cat.format('Z', '0')}</cac:Item>"
+           "</cac:InvoiceLine></ubl:Invoice>")
+    p = "/ubl:Invoice/cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory[1]"
+    ln = InvoiceLine(path="/ubl:Invoice/cac:InvoiceLine", net_amount=amt("100.00"), vat=LineVat(
+        path=p, category_code=Code(raw="S", path=f"{p}/cbc:ID"), rate=pct("19")))
+    # The official BR-Z-08 counts the line for Z too (any of its categories matches).
+    inv = invoice("ubl-invoice", lines=[ln],
+                  vat_breakdown=[bd("S", "19", "100.00", "19.00"), bd("Z", "0", "100.00", "0")])
+    ctx = Context(invoice=inv, root=etree.fromstring(xml), syntax="ubl-invoice",
+                  scenario=by_name(SCEN["ubl-invoice"]))
+    assert not FAMILIES[("BR-Z", "ubl")].evaluate(ctx).get("BR-Z-08")
+    assert not FAMILIES[("BR-S", "ubl")].evaluate(ctx).get("BR-S-08")

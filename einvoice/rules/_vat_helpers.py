@@ -391,8 +391,19 @@ def facts(ctx: Context) -> VatFacts:
     breakdowns = [
         _cat(res, b.category_code, b.rate, b.taxable_amount, b.path, b) for b in inv.vat_breakdown
     ]
-    for kind, extra in res.extras():
-        {"line": lines, "subline": sublines, "allowance": allowances, "charge": charges}[kind].append(extra)
+    extras = res.extras()
+    if extras:
+        by_path = {id(c.group): c for c in lines}
+        line_of = {c.group.path: c.group for c in by_path.values() if isinstance(c.group, InvoiceLine)}
+        for kind, extra in extras:
+            if kind == "line":
+                # A further category of a line: the line's net amount counts for it too.
+                owner = line_of.get(extra.path.rsplit("/", 2)[0])
+                if owner is not None:
+                    extra.group = owner
+                    extra.amount = _dec(owner.net_amount)
+            kinds = {"line": lines, "subline": sublines, "allowance": allowances, "charge": charges}
+            kinds[kind].append(extra)
     f = VatFacts(
         family=fam,
         root_path=inv.path or _ROOT_PATH.get(ctx.syntax, "/"),
@@ -669,6 +680,19 @@ def _sum(cats: Iterable[Cat]) -> Decimal:
     return sum((c.amount for c in cats if c.amount is not None), Decimal(0))
 
 
+def _sum_lines(cats: Iterable[Cat]) -> Decimal:
+    """Net amounts of the lines of ``cats``, each line once (a line may hold several categories)."""
+    seen: set[int] = set()
+    total = Decimal(0)
+    for c in cats:
+        key = id(c.group if c.group is not None else c)
+        if c.amount is None or key in seen:
+            continue
+        seen.add(key)
+        total += c.amount
+    return total
+
+
 def _double_to_decimal(x: float) -> Decimal:
     # xs:decimal(xs:double) keeps the double's exact binary value.
     return Decimal(x)
@@ -683,7 +707,7 @@ def _ubl_expected(f: VatFacts, x: str, rate: Decimal | None, lines: bool) -> tup
     matched_lines = [c for c in f.lines if sel(c)] if lines else []
     ch = [c for c in f.charges if sel(c)]
     al = [c for c in f.allowances if sel(c)]
-    return _sum(matched_lines) + _sum(ch) - _sum(al), bool(matched_lines) or bool(ch) or bool(al)
+    return _sum_lines(matched_lines) + _sum(ch) - _sum(al), bool(matched_lines) or bool(ch) or bool(al)
 
 
 def _within_one(taxable_raw: str | None, expected: Decimal) -> bool:
@@ -698,7 +722,7 @@ def _cii_expected(f: VatFacts, x: str, rate: Decimal | None) -> Decimal:
     def sel(c: Cat) -> bool:
         return c.exact == x and (rate is None or c.rate == rate)
 
-    return (round2(_sum(c for c in f.lines if sel(c)))
+    return (round2(_sum_lines(c for c in f.lines if sel(c)))
             + round2(_sum(c for c in f.charges if sel(c)))
             - round2(_sum(c for c in f.allowances if sel(c))))
 
