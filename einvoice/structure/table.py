@@ -208,13 +208,24 @@ class Particle:
         )
 
 
+def plain_leaf(typ: SType | CType, flags: dict[str, Any] | None) -> bool:
+    """Text with at most plain attributes: value checks only, no fixed values, IDs, wildcards or
+    declaration flags, so the walk may accept a valid one at a glance."""
+    return (
+        flags is None and typ.kind in (SIMPLE, TEXT) and not typ.abstract and typ.aw is None
+        and not typ.simple.is_id
+        and all(fixed is None and not st.is_id for st, _req, fixed in typ.attrs.values())
+    )
+
+
 class State:
     """A state of a content-model automaton (models with choices, groups or wildcards)."""
 
     __slots__ = ("accepting", "named", "wild")
 
     def __init__(self) -> None:
-        self.named: dict[str, tuple[int, SType | CType, dict[str, Any] | None]] = {}
+        # tag → (next state, type, declaration flags, plain text leaf? (see ``plain_leaf``))
+        self.named: dict[str, tuple[int, SType | CType, dict[str, Any] | None, bool]] = {}
         self.wild: tuple[tuple[Wildcard, int], ...] = ()
         self.accepting = False
 
@@ -278,7 +289,7 @@ class CType:
                 st = State()
                 for name, (nxt, ref) in named.items():
                     typ, flags = _elem(ref, types)
-                    st.named[name] = (nxt, typ, flags)
+                    st.named[name] = (nxt, typ, flags, False)  # plain flag: Table, once all are filled
                     names.add(name)
                 st.wild = tuple((Wildcard(w), nxt) for w, nxt in wild)
                 st.accepting = bool(accepting)
@@ -314,6 +325,8 @@ class Table:
             if isinstance(obj, CType):
                 for p in obj.particles:
                     p.settle()
+                for st in obj.states:
+                    st.named = {k: (n, t, f, plain_leaf(t, f)) for k, (n, t, f, _) in st.named.items()}
         self.types = types
         self.roots: dict[str, str] = raw["roots"]
         self.only: dict[str, str] = raw["only"]

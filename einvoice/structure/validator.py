@@ -149,14 +149,16 @@ class Walk:
             else:
                 self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), parts[pos].name)
             if p.leaf:
-                # Text-only child without attributes to check: the common case, done inline.
+                # Text-only child with a valid value: the common case, done inline. Optional
+                # attributes (a schemeID, a unitCode) are checked at a glance where the type allows.
                 st = p.type.simple
                 if (
                     (st.trivial or (st.quick is not None and st.quick(child.text or "")))
                     and len(child) == 0
-                    and not child.items()
                 ):
-                    continue
+                    items = child.items()
+                    if not items or (p.attr_leaf and self.plain_attributes(items, p.type)):
+                        continue
             elif p.group:
                 if not child.items():
                     self.sequence(child, p.type)  # type: ignore[arg-type]
@@ -175,9 +177,15 @@ class Walk:
         st = typ.simple
         if len(el) or not (st.trivial or (st.quick is not None and st.quick(el.text or ""))):
             return False
+        return Walk.plain_attributes(el.items(), typ)
+
+    @staticmethod
+    def plain_attributes(items: Any, typ: Type) -> bool:
+        """True when every attribute is declared with a valid value and none required is missing
+        (for types without fixed values, IDs or attribute wildcards)."""
         attrs = typ.attrs
         seen = 0
-        for name, value in el.items():
+        for name, value in items:
             d = attrs.get(name)  # type: ignore[arg-type]
             if d is None:
                 return False
@@ -204,7 +212,17 @@ class Walk:
             hit = state.named.get(tag)
             if hit is not None:
                 state = states[hit[0]]
-                self.element(child, hit[1], hit[2])
+                typ = hit[1]
+                if hit[3]:
+                    # A valid text leaf (e.g. a CII date string with its format) at a glance.
+                    st = typ.simple
+                    if (
+                        (st.trivial or (st.quick is not None and st.quick(child.text or "")))
+                        and len(child) == 0
+                        and self.plain_attributes(child.items(), typ)
+                    ):
+                        continue
+                self.element(child, typ, hit[2])
                 continue
             ns = namespace_of(tag)
             for w, nxt in state.wild:
