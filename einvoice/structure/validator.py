@@ -186,7 +186,7 @@ class Walk:
         attrs = typ.attrs
         seen = 0
         for name, value in items:
-            d = attrs.get(name)  # type: ignore[arg-type]
+            d = attrs.get(name)
             if d is None:
                 return False
             ast = d[0]
