@@ -37,8 +37,9 @@ _HUGE_SAFE = etree.LIBXML_VERSION >= (2, 12, 0)
 
 _BOM_UTF8 = b"\xef\xbb\xbf"
 _XML_SPACE = re.compile(rb"[ \t\r\n]*")
-# A prolog item: whitespace, XML declaration / processing instruction, or comment.
-_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+# The prolog up to the first markup that is none of: whitespace, XML declaration / processing
+# instruction, comment. One match; nothing follows the repetition, so it never backtracks.
+_PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
 _ENCODING_DECL = re.compile(rb"""<\?xml[ \t\r\n][^>]*?encoding\s*=\s*["']([^"'>]{0,64})["']""")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _TRAILING_POSITION = re.compile(r"(,? line \d+,? column \d+)+\s*$")
@@ -291,11 +292,7 @@ def _check_prolog(data: bytes) -> IntakeError | None:
                 f"The XML declaration says the document is encoded in '{name}'. Only UTF-8 is "
                 "accepted, as XRechnung requires; please save it as UTF-8 and send it again.",
             )
-    while True:
-        m = _PROLOG_ITEM.match(data, pos)
-        if m is None or m.end() == pos:
-            break
-        pos = m.end()
+    pos = _PROLOG.match(data, pos).end()  # type: ignore[union-attr]  # matches the empty string
     if data[pos : pos + 9].upper() == b"<!DOCTYPE":
         return _doctype_error()
     return None
