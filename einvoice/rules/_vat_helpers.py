@@ -35,8 +35,9 @@ from lxml import etree
 from einvoice.model import Invoice, InvoiceLine
 from einvoice.model.invoice import VatBreakdown
 from einvoice.model.values import Amount, Code, Percent, parse_decimal
-from einvoice.namespaces import CAC, CBC, RAM, UDT
+from einvoice.namespaces import CAC, CBC, RAM, RSM, UDT
 from einvoice.readers._common import qname
+from einvoice.rules._xr_helpers import doc
 from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
 
 # --- per-document facts ---------------------------------------------------------------------
@@ -134,12 +135,13 @@ def _has_quirks(ctx: Context) -> bool:
 
     That is: a category code with blanks, a tax scheme/type code not written exactly ``VAT``, a
     line with several categories, or a category on a line-level allowance or charge. Only then
-    are the category nodes re-read from the XML. Written as plain child loops: this runs for
-    every document.
+    are the category nodes re-read from the XML. Written as plain child loops over the shared
+    document index: this runs for every document.
     """
     root = ctx.root
+    d = doc(ctx)  # the shared document index: no walk of our own
     if ctx.family == "ubl":
-        for cat in root.iter(_TAXCAT, _CLASSCAT):
+        for cat in (*d.all(_TAXCAT), *d.all(_CLASSCAT)):
             scheme_ok = False
             for child in cat:
                 tag = child.tag
@@ -160,7 +162,7 @@ def _has_quirks(ctx: Context) -> bool:
             if parent is not None and parent.tag == _UBL_AC and parent.getparent() is not root:
                 return True
         return False
-    for tax in root.iter(*_CII_TAX):
+    for tax in (*d.all(_CII_TAX[0]), *d.all(_CII_TAX[1])):
         type_ok = False
         for child in tax:
             tag = child.tag
@@ -334,28 +336,65 @@ def _line_cat(res: _Resolver, line: InvoiceLine) -> Cat | None:
     return _cat(res, line.vat.category_code, line.vat.rate, line.net_amount, path, line)
 
 
-def _parties(inv: Invoice, family: Family) -> Parties:
-    s, b, t = inv.seller, inv.buyer, inv.tax_representative
-    s_vat = s.vat_identifier if s else None
-    s_tax = s.tax_registration_id if s else None
-    if family == "cii":
-        # CII tells the kind of a tax registration by its schemeID (VA = VAT, FC = tax number).
-        ids = [i for i in (s_vat, s_tax) if i is not None]
-        seller_vat = any(i.scheme == "VA" for i in ids)
-        seller_any = any(i.scheme in ("VA", "FC") for i in ids)
-        taxrep_vat = bool(t and t.vat_identifier and t.vat_identifier.scheme == "VA")
-        buyer_vat = bool(b and b.vat_identifier and b.vat_identifier.scheme == "VA")
-    else:
-        seller_vat = s_vat is not None
-        seller_any = s_vat is not None or s_tax is not None
-        taxrep_vat = bool(t and t.vat_identifier)
-        buyer_vat = bool(b and b.vat_identifier)
+def _ubl_tax_ids(party: etree._Element | None, *, vat_only: bool) -> bool:
+    """``cac:PartyTaxScheme[...]/cbc:CompanyID`` exists (VAT: tax scheme upper-cased, trimmed)."""
+    if party is None:
+        return False
+    for pts in party.iterchildren(f"{{{CAC}}}PartyTaxScheme"):
+        if vat_only and not any(
+            " ".join((i.text or "").split()).upper() == "VAT"
+            for ts in pts.iterchildren(f"{{{CAC}}}TaxScheme") for i in ts.iterchildren(f"{{{CBC}}}ID")
+        ):
+            continue
+        if next(pts.iterchildren(f"{{{CBC}}}CompanyID"), None) is not None:
+            return True
+    return False
+
+
+def _cii_tax_ids(party: etree._Element | None, schemes: tuple[str, ...]) -> bool:
+    """``ram:SpecifiedTaxRegistration/ram:ID[@schemeID = schemes]`` exists."""
+    if party is None:
+        return False
+    return any(i.get("schemeID") in schemes
+               for r in party.iterchildren(f"{{{RAM}}}SpecifiedTaxRegistration")
+               for i in r.iterchildren(f"{{{RAM}}}ID"))
+
+
+def _parties(ctx: Context) -> Parties:
+    """The parties' identifiers exactly as the 02-04 tests look for them in the XML (the model
+    keeps one identifier per kind and reads the tax scheme strictly)."""
+    root = ctx.root
+    if ctx.family == "cii":
+        agr = next((a for t in root.iterchildren(f"{{{RSM}}}SupplyChainTradeTransaction")
+                    for a in t.iterchildren(f"{{{RAM}}}ApplicableHeaderTradeAgreement")), None)
+        seller = next(agr.iterchildren(f"{{{RAM}}}SellerTradeParty"), None) if agr is not None else None
+        rep = next(agr.iterchildren(f"{{{RAM}}}SellerTaxRepresentativeTradeParty"), None) \
+            if agr is not None else None
+        buyer = next(agr.iterchildren(f"{{{RAM}}}BuyerTradeParty"), None) if agr is not None else None
+        return Parties(
+            seller_vat=_cii_tax_ids(seller, ("VA",)),
+            seller_any=_cii_tax_ids(seller, ("VA", "FC")),
+            taxrep_vat=_cii_tax_ids(rep, ("VA",)),
+            buyer_vat=_cii_tax_ids(buyer, ("VA",)),
+            buyer_legal=buyer is not None and any(
+                True for o in buyer.iterchildren(f"{{{RAM}}}SpecifiedLegalOrganization")
+                for _ in o.iterchildren(f"{{{RAM}}}ID")),
+        )
+
+    def party(tag: str) -> etree._Element | None:
+        outer = next(root.iterchildren(f"{{{CAC}}}{tag}"), None)
+        return next(outer.iterchildren(f"{{{CAC}}}Party"), None) if outer is not None else None
+
+    supplier, customer = party("AccountingSupplierParty"), party("AccountingCustomerParty")
+    rep = next(root.iterchildren(f"{{{CAC}}}TaxRepresentativeParty"), None)
     return Parties(
-        seller_vat=seller_vat,
-        seller_any=seller_any,
-        taxrep_vat=taxrep_vat,
-        buyer_vat=buyer_vat,
-        buyer_legal=bool(b and b.legal_registration_id),
+        seller_vat=_ubl_tax_ids(supplier, vat_only=True),
+        seller_any=_ubl_tax_ids(supplier, vat_only=False),
+        taxrep_vat=_ubl_tax_ids(rep, vat_only=True),
+        buyer_vat=_ubl_tax_ids(customer, vat_only=True),
+        buyer_legal=customer is not None and any(
+            True for e in customer.iterchildren(f"{{{CAC}}}PartyLegalEntity")
+            for _ in e.iterchildren(f"{{{CBC}}}CompanyID")),
     )
 
 
@@ -412,7 +451,7 @@ def facts(ctx: Context) -> VatFacts:
         allowances=allowances,
         charges=charges,
         breakdowns=breakdowns,
-        parties=_parties(inv, fam),
+        parties=_parties(ctx),
     )
     for c in (*f.used(), *breakdowns):
         f.present.add(c.norm)
