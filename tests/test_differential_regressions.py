@@ -76,6 +76,17 @@ CASES = [
     Case("br56-ubl-tax-rep-lowercase-scheme", CIUS + "01.01_comprehensive_test_ubl.xml",
          (set_text("//cac:TaxRepresentativeParty/cac:PartyTaxScheme/cac:TaxScheme/cbc:ID", "vat"),),
          absent=frozenset({"BR-56"})),
+    # BR-50's context compares the payment means code as written: '58' plus a newline is no
+    # credit transfer there (BR-61 trims it, so only BR-50 stays quiet)
+    Case("br50-ubl-code-with-newline", UBL_01,
+         (set_text("/*/cac:PaymentMeans/cbc:PaymentMeansCode", "58\n"),
+          set_text("/*/cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID", "")),
+         errors=frozenset({"PEPPOL-EN16931-R008"}), absent=frozenset({"BR-50"})),
+    # BR-S-02/03 (UBL): the tax representative's VAT number counts with the tax scheme 'vat'
+    Case("br-s-02-ubl-taxrep-lowercase-scheme", "xrechnung-schematron-tests/test/instances/ubl-cn/"
+         "ubl-cn-peppol-en16931-r020.xml",
+         (set_text("//cac:TaxRepresentativeParty/cac:PartyTaxScheme/cac:TaxScheme/cbc:ID", "vat"),),
+         absent=frozenset({"BR-S-02", "BR-S-03", "BR-56"})),
 ]
 
 

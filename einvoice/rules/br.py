@@ -15,7 +15,18 @@ from lxml import etree
 
 from einvoice.model.invoice import Buyer, PaymentInstructions, Seller
 from einvoice.namespaces import PREFIX
-from einvoice.rules._core_helpers import clark, each, element_at, filled, first, hit, present, root_path, show
+from einvoice.rules._core_helpers import (
+    clark,
+    each,
+    element_at,
+    filled,
+    first,
+    hit,
+    present,
+    root_path,
+    show,
+    xml_text,
+)
 from einvoice.rules._xr_helpers import doc
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -315,7 +326,8 @@ def _transfer_without_account(ctx: Context) -> Iterable[Hit]:
     """Accounts of payment means 30/58 that lack an identifier (the BR-50 context in both syntaxes)."""
     ubl = ctx.family == "ubl"
     for p in _payment_means(ctx):
-        if p.type_code is None or p.type_code.raw not in _CREDIT_TRANSFER:
+        # the context compares the code as written: '58 ' is no credit transfer here
+        if p.type_code is None or xml_text(ctx, p.type_code) not in _CREDIT_TRANSFER:
             continue
         for ct in p.credit_transfers:
             ok = filled(ct.account_id) if ubl else present(ct.account_id)
