@@ -310,20 +310,45 @@ def clark(q: str) -> str:
     return c
 
 
+# A relative path's steps as Clark names ("*" stays), split once per path.
+_PATH_STEPS: dict[str, tuple[str, ...]] = {}
+
+
+def _path_steps(path: str) -> tuple[str, ...]:
+    got = _PATH_STEPS.get(path)
+    if got is None:
+        got = _PATH_STEPS[path] = tuple(s if s == "*" else clark(s) for s in path.split("/"))
+    return got
+
+
+def _children(el: etree._Element, step: str) -> list[etree._Element]:
+    if step == "*":
+        return [c for c in el if isinstance(c.tag, str)]
+    return list(el.iterchildren(step))
+
+
 def each(el: etree._Element | None, path: str) -> Iterator[etree._Element]:
-    """Descendants along a relative child path such as ``cac:TaxTotal/cbc:TaxAmount`` (``*`` allowed)."""
+    """Descendants along a relative child path such as ``cac:TaxTotal/cbc:TaxAmount`` (``*`` allowed),
+    in document order."""
     if el is None:
-        return
-    step, _, rest = path.partition("/")
-    it = (c for c in el if isinstance(c.tag, str)) if step == "*" else el.iterchildren(clark(step))
-    if not rest:
-        yield from it
-        return
-    for c in it:
-        yield from each(c, rest)
+        return iter(())
+    steps = _PATH_STEPS.get(path) or _path_steps(path)
+    if len(steps) == 1:
+        return iter(_children(el, steps[0]))
+    cur = [el]
+    for step in steps:
+        cur = [c for x in cur for c in _children(x, step)]
+        if not cur:
+            break
+    return iter(cur)
 
 
 def first(el: etree._Element | None, path: str) -> etree._Element | None:
+    if el is None:
+        return None
+    steps = _PATH_STEPS.get(path) or _path_steps(path)
+    if len(steps) == 1 and steps[0] != "*":
+        return next(el.iterchildren(steps[0]), None)
     return next(each(el, path), None)
 
 

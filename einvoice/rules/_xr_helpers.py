@@ -508,14 +508,13 @@ def _index(root: El, cii: bool) -> Doc:
             by_tag[tag] = [el]
         else:
             lst.append(el)
-        t = el.text
-        if t is None:
-            if not len(el):
-                empties.append(el)
-            continue
-        s = t.strip(XML_WS)
         if len(el):
             continue
+        t = el.text
+        if t is None:
+            empties.append(el)
+            continue
+        s = t.strip(XML_WS)
         if not s:
             empties.append(el)
         elif len(s) != len(t):
