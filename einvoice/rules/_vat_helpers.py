@@ -174,9 +174,13 @@ def _has_quirks(ctx: Context) -> bool:
                 type_ok = True
         if not type_ok:
             return True
-        nxt = tax.getnext()
-        if nxt is not None and nxt.tag == tax.tag and tax.tag == _CII_TAX[0]:
-            return True
+        if tax.tag == _CII_TAX[0]:
+            # Several breakdowns are normal; several taxes on one line are not in the model.
+            nxt = tax.getnext()
+            if nxt is not None and nxt.tag == tax.tag:
+                parent = tax.getparent()
+                if parent is not None and parent.tag == _CII_LINE_SETTLEMENT:
+                    return True
         if tax.tag == _CII_TAX[1]:
             parent = tax.getparent()
             grand = parent.getparent() if parent is not None else None
