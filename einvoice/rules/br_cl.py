@@ -583,31 +583,36 @@ def _element_at(ctx: Context, path: str) -> etree._Element | None:
     return None
 
 
-def _xml_attrs(ctx: Context, attr: str, *tags: str) -> Iterator[tuple[str, str]]:
-    """(path, attribute value) of every element named ``tags`` that has ``attr``, from the XML.
+def _xml_attrs(ctx: Context, attr: str, *tags: str) -> Iterator[tuple[etree._Element | Value, str]]:
+    """(element, attribute value) of every element named ``tags`` that has ``attr``, from the XML.
 
     For the few contexts whose elements the model keeps only in part (a CII price has two base
     quantities, the model one; attachments of references that are not supporting documents).
     """
-    memo: dict[etree._Element, dict[etree._Element, str]] = {}
     for el in _xml_nodes(ctx, *tags):
         value = el.get(attr)
         if value is not None:
-            yield reader_path(el, memo), value
+            yield el, value
+
+
+def _where(node: etree._Element | Value, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
+    """The XPath of a model value or (worked out only for a finding) of an XML element."""
+    return node.path if isinstance(node, Value) else reader_path(node, memo)
 
 
 @rule("BR-CL-23", level="error", source="en16931", layer="codelist", bts=("BT-130", "BT-150"))
 def br_cl_23(ctx: Context) -> Iterator[Hit]:
     """Units of measure (BT-130, BT-150) from UN/ECE Recommendation 20/21."""
     if ctx.family == "ubl":
-        units: Iterator[tuple[str, str]] = (
-            (v.path, v.unit) for v in value_index(ctx).named(*_UBL_QUANTITIES)
+        units: Iterator[tuple[etree._Element | Value, str]] = (
+            (v, v.unit) for v in value_index(ctx).named(*_UBL_QUANTITIES)
             if isinstance(v, Quantity) and v.unit is not None)
     else:
         units = _xml_attrs(ctx, "unitCode", *_CII_QUANTITIES)
-    for path, code in units:
+    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    for node, code in units:
         if _norm(code) not in unit.CODES:
-            yield Hit(path,
+            yield Hit(_where(node, memo),
                       f"Die Mengeneinheit '{code}' ist kein Code aus UN/ECE Empfehlung 20/21.",
                       f"The unit of measure '{code}' is not a UN/ECE Recommendation 20/21 code.")
 
@@ -616,9 +621,10 @@ def br_cl_23(ctx: Context) -> Iterator[Hit]:
 def br_cl_24(ctx: Context) -> Iterator[Hit]:
     """MIME code of attachments (BT-125): one of the six EN 16931 types, compared exactly."""
     tag = _UBL_BINARY if ctx.family == "ubl" else _CII_BINARY
-    for path, code in _xml_attrs(ctx, "mimeCode", tag):
+    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    for node, code in _xml_attrs(ctx, "mimeCode", tag):
         if code not in mime.CODES:
-            yield Hit(path,
+            yield Hit(_where(node, memo),
                       f"Der MIME-Code '{code}' des Anhangs ist nicht erlaubt.",
                       f"The MIME code '{code}' of the attachment is not allowed.")
 
