@@ -289,8 +289,14 @@ def iban_ok(raw: str) -> bool:
     if not IBAN_SHAPE.fullmatch(s):
         return False
     moved = s[4:] + s[:2].upper() + s[2:4]
-    digits = "".join(str(ord(c) - 55) if ord(c) > 64 else str(ord(c) - 48) for c in moved)
-    return int(digits) % 97 == 1
+    return int(moved.translate(_IBAN_DIGITS)) % 97 == 1
+
+
+# The shape test admits ASCII letters and digits only: each becomes its number as a string.
+_IBAN_DIGITS = {
+    ord(c): str(ord(c) - 55) if ord(c) > 64 else str(ord(c) - 48)
+    for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+}
 
 
 # --- locations -----------------------------------------------------------------------------------
@@ -367,6 +373,7 @@ class Doc:
     # The leaf elements whose text has leading or trailing XML whitespace (usually none or a
     # few notes): every other value's text as written is its trimmed ``raw``.
     untrimmed: list[El] = field(default_factory=list)
+    _slack: Decimal | None = None
 
     def all(self, tag: str) -> list[El]:
         """Every element ``tag`` in document order (do not mutate)."""
@@ -468,8 +475,10 @@ class Doc:
 
     def slack_value(self) -> Decimal:
         """``$slackValue``: 0.5 for forint documents, else 0.02."""
-        huf = any(string_value(e) == "HUF" for e in self.currency_nodes())
-        return Decimal("0.5") if huf else Decimal("0.02")
+        if self._slack is None:
+            huf = any(string_value(e) == "HUF" for e in self.currency_nodes())
+            self._slack = Decimal("0.5") if huf else Decimal("0.02")
+        return self._slack
 
 
 def _tag(el: El | None) -> str:

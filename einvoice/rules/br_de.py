@@ -32,6 +32,7 @@ from einvoice.rules._xr_helpers import (
     xr_rule,
 )
 from einvoice.rules.registry import Context, Hit
+from einvoice.syntax import XRECHNUNG_3, XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
 
 
 def _given(v: Value | None) -> bool:
@@ -203,13 +204,14 @@ def br_de_18(ctx: Context) -> Iterator[Hit]:
         )
 
 
+_XR3_IDS = (XRECHNUNG_3, XRECHNUNG_3_EXTENSION, XRECHNUNG_3_CVD)
+
+
 @xr_rule("BR-DE-21", level="warning", bts=("BT-24",))
 def br_de_21(ctx: Context) -> Iterator[Hit]:
     """BR-DE-21: Specification identifier (BT-24) should be an XRechnung 3.0 identifier."""
     d = doc(ctx)
-    from einvoice.syntax import XRECHNUNG_3, XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
-
-    ok_ids = (XRECHNUNG_3, XRECHNUNG_3_EXTENSION, XRECHNUNG_3_CVD)
+    ok_ids = _XR3_IDS
     if ctx.family == "cii":
         ctx_els = d.kids(ctx.root, rsm("ExchangedDocumentContext"))
         for c in ctx_els:
