@@ -54,6 +54,15 @@ def set_attr(xpath: str, name: str, value: str) -> Callable[[etree._Element], No
     return edit
 
 
+def remove(xpath: str) -> Callable[[etree._Element], None]:
+    def edit(root: etree._Element) -> None:
+        els = root.xpath(xpath, namespaces=NS)
+        assert els, xpath
+        for el in els:
+            el.getparent().remove(el)
+    return edit
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -87,6 +96,15 @@ CASES = [
          "ubl-cn-peppol-en16931-r020.xml",
          (set_text("//cac:TaxRepresentativeParty/cac:PartyTaxScheme/cac:TaxScheme/cbc:ID", "vat"),),
          absent=frozenset({"BR-S-02", "BR-S-03", "BR-56"})),
+    # BR-50/BR-61 (CII): the context is the creditor account; a bank (BIC) alone is none
+    Case("br50-cii-bic-without-account", TS + "01.20a-INVOICE_uncefact.xml",
+         (remove("//ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"),),
+         absent=frozenset({"BR-50", "BR-61"})),
+    # BR-E-08 (UBL) asks exists(//cac:InvoiceLine): lines without any VAT category still count
+    Case("br-e-08-ubl-lines-without-category", TS + "02.01a-INVOICE_ubl.xml",
+         (remove("//cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory"),
+          set_text("//cac:TaxSubtotal[cac:TaxCategory/cbc:ID = 'E']/cbc:TaxableAmount", "0")),
+         absent=frozenset({"BR-E-08"})),
 ]
 
 

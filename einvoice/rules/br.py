@@ -320,6 +320,7 @@ def br_49(ctx: Context) -> Iterable[Hit]:
 
 
 _CREDIT_TRANSFER = ("30", "58")
+_ACCOUNT = {True: "cac:PayeeFinancialAccount", False: "ram:PayeePartyCreditorFinancialAccount"}
 
 
 def _transfer_without_account(ctx: Context) -> Iterable[Hit]:
@@ -330,6 +331,8 @@ def _transfer_without_account(ctx: Context) -> Iterable[Hit]:
         if p.type_code is None or xml_text(ctx, p.type_code) not in _CREDIT_TRANSFER:
             continue
         for ct in p.credit_transfers:
+            if _ACCOUNT[ubl] not in ct.path.rsplit("/", 1)[-1]:
+                continue  # read from a bank (BIC) alone: the context is the account element
             ok = filled(ct.account_id) if ubl else present(ct.account_id)
             if not ok:
                 yield hit(ct.path or p.path,
