@@ -98,7 +98,8 @@ CASES = [
          absent=frozenset({"BR-S-02", "BR-S-03", "BR-56"})),
     # BR-50/BR-61 (CII): the context is the creditor account; a bank (BIC) alone is none
     Case("br50-cii-bic-without-account", TS + "01.20a-INVOICE_uncefact.xml",
-         (remove("//ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"),),
+         (remove("//ram:SpecifiedTradeSettlementPaymentMeans/ram:PayeePartyCreditorFinancialAccount"),
+          set_text("//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode", "58")),
          absent=frozenset({"BR-50", "BR-61"})),
     # BR-E-08 (UBL) asks exists(//cac:InvoiceLine): lines without any VAT category still count
     Case("br-e-08-ubl-lines-without-category", TS + "02.01a-INVOICE_ubl.xml",
