@@ -334,3 +334,26 @@ def test_br_co_15_ubl_needs_exactly_one_tax_total_in_invoice_currency() -> None:
     assert fired("BR-CO-15", inv, head + one + "</ubl:Invoice>") == []
     assert len(fired("BR-CO-15", inv, head + one + one + "</ubl:Invoice>")) == 1
     assert len(fired("BR-CO-15", inv, head + "</ubl:Invoice>")) == 1
+
+
+def test_xml_text_reads_untrimmed_leaves_as_written() -> None:
+    # The document index remembers only leaves written with surrounding blanks; every other
+    # value's text as written is its raw. Comments are no leaves, repeated names get positions.
+    from einvoice.rules._core_helpers import decimals, xml_text
+
+    xml = (
+        f"<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}' xmlns:cbc='{UBL_NS['cbc']}'>"
+        "<!-- a comment -->"
+        "<cac:InvoiceLine><cbc:LineExtensionAmount>1.00</cbc:LineExtensionAmount></cac:InvoiceLine>"
+        "<cac:InvoiceLine><cbc:LineExtensionAmount>2.00 </cbc:LineExtensionAmount></cac:InvoiceLine>"
+        "<cbc:Note><!-- c --> x </cbc:Note></ubl:Invoice>"
+    )
+    c = ctx(Invoice(syntax="ubl-invoice", path="/ubl:Invoice"), xml)
+    first = amt("1.00", "/ubl:Invoice/cac:InvoiceLine[1]/cbc:LineExtensionAmount")
+    second = amt("2.00", "/ubl:Invoice/cac:InvoiceLine[2]/cbc:LineExtensionAmount")
+    note = Text(raw="x", path="/ubl:Invoice/cbc:Note")
+    assert xml_text(c, first) == "1.00"
+    assert xml_text(c, second) == "2.00 "
+    assert decimals(c, first) == 2
+    assert decimals(c, second) == 3
+    assert xml_text(c, note) == "x"  # an element holding a comment is read as the model has it
