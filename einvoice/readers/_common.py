@@ -104,13 +104,21 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     A position ``[n]`` is added only when siblings share the name, as lxml's getpath does.
     Comments and processing instructions are skipped.
     """
-    prefix = path + "/"
     names = _QNAMES
+    # Slicing hands over all child proxies at once, cheaper than iterating the element.
+    children: list[El] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
+    if len(children) == 1:
+        # Most calls: a wrapper around one element (cac:Country, cac:TaxScheme, …).
+        c = children[0]
+        t = c.tag
+        if t.__class__ is not str:
+            return []
+        q = names.get(t) or qname(t)
+        return [(q, c, f"{path}/{q}")]
+    prefix = path + "/"
     out: list[tuple[str, El, str]] = []
     seen: set[str] = set()
     repeated = False
-    # Slicing hands over all child proxies at once, cheaper than iterating the element.
-    children: list[El] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
     for c in children:
         t = c.tag
         if t.__class__ is not str:

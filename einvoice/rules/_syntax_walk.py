@@ -534,9 +534,11 @@ class Pattern:
             if parent is None:
                 st = roots.get(tag) or make(None, tag)
             else:
-                while stack[-1][0] is not parent:
+                frame = stack[-1]
+                while frame[0] is not parent:
                     pop()
-                top = stack[-1][3]
+                    frame = stack[-1]
+                top = frame[3]
                 st = top.children.get(tag) or make(top, tag)
             if st.busy:
                 pos = 0
