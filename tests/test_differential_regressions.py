@@ -106,6 +106,11 @@ CASES = [
          (remove("//cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory"),
           set_text("//cac:TaxSubtotal[cac:TaxCategory/cbc:ID = 'E']/cbc:TaxableAmount", "0")),
          absent=frozenset({"BR-E-08"})),
+    # BR-CO-09 (CII) checks every registration with schemeID 'VA', also a party's second one
+    Case("br-co-09-cii-second-va-registration", CIUS + "01.01_comprehensive_test_uncefact.xml",
+         (set_attr("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'FC']",
+                   "schemeID", "VA"),),
+         errors=frozenset({"BR-CO-09"})),
 ]
 
 

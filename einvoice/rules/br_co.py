@@ -21,6 +21,7 @@ from einvoice.rules._core_helpers import (
     ZERO,
     breakdown_contexts,
     cents,
+    clark,
     dcents,
     dec,
     doc_allowance_contexts,
@@ -42,6 +43,7 @@ from einvoice.rules._core_helpers import (
     xml_text,
     xround,
 )
+from einvoice.rules._xr_helpers import doc, xpath_of
 from einvoice.rules.registry import Context, Hit, rule
 
 CENT = Decimal("0.01")
@@ -155,16 +157,32 @@ def _vat_ids(ctx: Context) -> Iterable[tuple[str, Identifier]]:
 def br_co_09(ctx: Context) -> Iterable[Hit]:
     """BR-CO-09: VAT identifiers (BT-31, BT-48, BT-63) shall start with an ISO 3166-1 alpha-2 prefix "
       "(EL for Greece)."""
-    ubl = ctx.family == "ubl"
-    for bt, v in _vat_ids(ctx):
-        prefix = xml_text(ctx, v)[:2]
-        ok = prefix in _UBL_LIST if ubl else prefix in _CII_CODES
+    # The contexts are every VAT registration of any party in the XML (CII: each ID with
+    # schemeID 'VA' under a ram:SpecifiedTaxRegistration; UBL: each PartyTaxScheme whose tax
+    # scheme, upper-cased and trimmed, is VAT), not only the model's one per party.
+    d = doc(ctx)
+    found: list[tuple[str, str]] = []  # (location, identifier as written)
+    if ctx.family == "ubl":
+        for pts in d.all(clark("cac:PartyTaxScheme")):
+            ids = each(pts, "cac:TaxScheme/cbc:ID")
+            if any(" ".join((i.text or "").split()).upper() == "VAT" for i in ids):
+                cid = first(pts, "cbc:CompanyID")
+                found.append((xpath_of(pts, d.steps), (cid.text or "") if cid is not None else ""))
+    else:
+        found = [(xpath_of(i, d.steps), i.text or "")
+                 for i in d.under(clark("ram:ID"), clark("ram:SpecifiedTaxRegistration"))
+                 if i.get("schemeID") == "VA"]
+    seller = "cac:AccountingSupplierParty" if ctx.family == "ubl" else "ram:SellerTradeParty"
+    if not d.all(clark(seller)):  # a hand-built context without the XML: the model's identifiers
+        found = [(v.path, xml_text(ctx, v)) for _, v in _vat_ids(ctx)]
+    for where, text in found:
+        prefix = text[:2]
+        ok = prefix in _UBL_LIST if ctx.family == "ubl" else prefix in _CII_CODES
         if not ok:
-            yield hit(v.path, f"Die Umsatzsteuer-Identifikationsnummer ({bt}) {show(v)} beginnt nicht "
-                              "mit einem "
+            yield hit(where,
+                      f"Die Umsatzsteuer-Identifikationsnummer '{text}' beginnt nicht mit einem "
                       "Ländercode nach ISO 3166-1 alpha-2.",
-                      f"The VAT identifier ({bt}) {show(v)} does not start with an ISO 3166-1 alpha-2 "
-                      "country "
+                      f"The VAT identifier '{text}' does not start with an ISO 3166-1 alpha-2 country "
                       "prefix.")
 
 
