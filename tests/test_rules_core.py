@@ -357,3 +357,19 @@ def test_xml_text_reads_untrimmed_leaves_as_written() -> None:
     assert decimals(c, first) == 2
     assert decimals(c, second) == 3
     assert xml_text(c, note) == "x"  # an element holding a comment is read as the model has it
+
+
+def test_xml_text_with_many_untrimmed_leaves_looks_values_up() -> None:
+    from einvoice.rules._core_helpers import decimals
+
+    lines = "".join(
+        f"<cac:InvoiceLine><cbc:LineExtensionAmount> {i}.00 </cbc:LineExtensionAmount></cac:InvoiceLine>"
+        for i in range(100)
+    )
+    xml = (
+        f"<ubl:Invoice xmlns:ubl='{UBL_NS['ubl']}' xmlns:cac='{UBL_NS['cac']}' xmlns:cbc='{UBL_NS['cbc']}'>"
+        f"{lines}</ubl:Invoice>"
+    )
+    c = ctx(Invoice(syntax="ubl-invoice", path="/ubl:Invoice"), xml)
+    v = amt("7.00", "/ubl:Invoice/cac:InvoiceLine[8]/cbc:LineExtensionAmount")
+    assert decimals(c, v) == 3

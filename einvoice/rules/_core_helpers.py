@@ -414,6 +414,9 @@ def xml_text(ctx: Context, v: Value) -> str:
     return el.text or ""
 
 
+_UNTRIMMED_MAX = 64
+
+
 def _untrimmed_texts(ctx: Context) -> dict[str, str] | None:
     """The texts of the leaves written with surrounding whitespace, by path (every other leaf's
     text is its ``raw``); None when a path does not lead back to its element, then each value
@@ -423,6 +426,10 @@ def _untrimmed_texts(ctx: Context) -> dict[str, str] | None:
         got: dict[str, str] | None = cache["core.untrimmed"]
         return got
     d = doc(ctx)
+    if len(d.untrimmed) > _UNTRIMMED_MAX:
+        # Many untrimmed leaves: looking up the few values rules ask for is cheaper.
+        cache["core.untrimmed"] = None
+        return None
     texts: dict[str, str] = {}
     for el in d.untrimmed:
         p = xpath_of(el, d.steps)
