@@ -111,6 +111,13 @@ CASES = [
          (set_attr("//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'FC']",
                    "schemeID", "VA"),),
          errors=frozenset({"BR-CO-09"})),
+    # CII: an allowance without its (XSD-optional) charge indicator is neither allowance nor
+    # charge, but BR-G-01 counts every //ram:CategoryTradeTax: category G without a breakdown
+    Case("br-g-01-cii-allowance-without-indicator", CIUS + "01.01_comprehensive_test_uncefact.xml",
+         (remove(CII_SETTLEMENT + "/ram:SpecifiedTradeAllowanceCharge[1]/ram:ChargeIndicator"),
+          set_text(CII_SETTLEMENT + "/ram:SpecifiedTradeAllowanceCharge[1]/ram:CategoryTradeTax/"
+                   "ram:CategoryCode", "G")),
+         errors=frozenset({"BR-G-01"})),
 ]
 
 

@@ -87,6 +87,9 @@ class VatFacts:
     present: set[str] = field(default_factory=set)
     # the UBL 08 tests ask exists(//cac:InvoiceLine): lines without a VAT category count too
     any_line: bool = False
+    # CII categories of an allowance/charge without a charge indicator (XSD-optional): neither
+    # an allowance nor a charge, but the tests that ask //ram:CategoryTradeTax see them
+    bare: list[Cat] = field(default_factory=list)
 
     def used(self) -> Iterable[Cat]:
         """Every category on lines, sub-lines, allowances and charges."""
@@ -185,6 +188,8 @@ def _has_quirks(ctx: Context) -> bool:
                     return True
         if tax.tag == _CII_TAX[1]:
             parent = tax.getparent()
+            if parent is not None and parent.find(_CII_CHARGE_INDICATOR) is None:
+                return True
             grand = parent.getparent() if parent is not None else None
             if grand is not None and grand.tag == _CII_LINE_SETTLEMENT:
                 return True
@@ -246,7 +251,10 @@ class _Resolver:
             return "other"
         if cat.tag == _CII_TAX[0]:
             return "line" if parent.tag == _CII_LINE_SETTLEMENT else "other"
-        return "charge" if _is_true(parent.find(_CII_CHARGE_INDICATOR)) else "allowance"
+        ind = parent.find(_CII_CHARGE_INDICATOR)
+        if ind is None:
+            return "bare"
+        return "charge" if _is_true(ind) else "allowance"
 
     def exact_and_vat(self, code: Code | None) -> tuple[str | None, bool]:
         if self.by_path is None or code is None:
@@ -444,6 +452,7 @@ def facts(ctx: Context) -> VatFacts:
     res = _Resolver(ctx)
     lines: list[Cat] = []
     sublines: list[Cat] = []
+    bare: list[Cat] = []
     seen: set[int] = set()
 
     def walk(line: InvoiceLine, nested: bool) -> None:
@@ -477,20 +486,22 @@ def facts(ctx: Context) -> VatFacts:
                 if owner is not None:
                     extra.group = owner
                     extra.amount = _dec(owner.net_amount)
-            kinds = {"line": lines, "subline": sublines, "allowance": allowances, "charge": charges}
+            kinds = {"line": lines, "subline": sublines, "allowance": allowances, "charge": charges,
+                     "bare": bare}
             kinds[kind].append(extra)
     f = VatFacts(
         family=fam,
         root_path=inv.path or _ROOT_PATH.get(ctx.syntax, "/"),
         lines=lines,
         sublines=sublines,
+        bare=bare,
         allowances=allowances,
         charges=charges,
         breakdowns=breakdowns,
         parties=_parties(ctx),
         any_line=bool(inv.lines),
     )
-    for c in (*f.used(), *breakdowns):
+    for c in (*f.used(), *breakdowns, *bare):
         f.present.add(c.norm)
         f.present.add(c.exact)
     ctx.cache["vat.facts"] = f
@@ -663,7 +674,7 @@ def _check_01(cat: Category, f: VatFacts, out: Hits) -> None:
     else:
         h = sum(1 for c in f.breakdowns if c.exact == x)
         n_l = sum(1 for c in f.lines if c.exact == x)
-        n_a = sum(1 for c in (*f.allowances, *f.charges) if c.exact == x)
+        n_a = sum(1 for c in (*f.allowances, *f.charges, *f.bare) if c.exact == x)
         if x == "O":
             ok = h == 0 or (h == 1 and (n_l > 0 or n_a > 0))
         elif x in ("S", "L", "M"):
@@ -971,7 +982,7 @@ def _check_o_11_14(cat: Category, f: VatFacts, out: Hits) -> None:
         return
     # CII: 11 and 12 both look at every ApplicableTradeTax, 13 and 14 at every CategoryTradeTax.
     taxes = sorted({c.exact for c in (*f.breakdowns, *f.lines) if c.has_code and c.exact != "O"})
-    ac = sorted({c.exact for c in (*f.allowances, *f.charges) if c.has_code and c.exact != "O"})
+    ac = sorted({c.exact for c in (*f.allowances, *f.charges, *f.bare) if c.has_code and c.exact != "O"})
     for c in os_:
         if taxes:
             _add(out, "BR-O-11", c.path, *_o_text("Aufschlüsselungen", "VAT breakdowns", taxes))

@@ -406,11 +406,45 @@ def m_swap_country(root: etree._Element, rng: random.Random) -> str | None:
     return f"swap countries {a.text!r}/{b.text!r}"
 
 
+TAX_SCHEMES = ["VAT", "vat", " VAT ", "Vat", "VAT\n", "FC", "TAX", "GST", "", "LOC"]
+
+
+def m_tax_scheme(root: etree._Element, rng: random.Random) -> str | None:
+    """UBL TaxScheme/cbc:ID or CII tax TypeCode: the 'is this VAT' test of many rules."""
+    els = [e for e in _named(root, "ID", "TypeCode") if e.getparent() is not None and (
+        etree.QName(e.getparent()).localname == "TaxScheme"
+        or (etree.QName(e).localname == "TypeCode"
+            and etree.QName(e.getparent()).localname in ("ApplicableTradeTax", "CategoryTradeTax")))]
+    if not els:
+        return None
+    return _set(rng.choice(els), rng.choice(TAX_SCHEMES))
+
+
+def m_tax_registration(root: etree._Element, rng: random.Random) -> str | None:
+    """Duplicate a party's tax registration (UBL PartyTaxScheme / CII SpecifiedTaxRegistration),
+    optionally with the other scheme."""
+    els = _named(root, "PartyTaxScheme", "SpecifiedTaxRegistration")
+    if not els:
+        return None
+    el = rng.choice(els)
+    dup = copy.deepcopy(el)
+    for i in dup.iter(f"{RAM}ID"):
+        i.set("schemeID", rng.choice(["VA", "FC", "XX"]))
+        i.text = rng.choice(["DE123456789", "123/456/789", "XX12", "EL999", i.text or ""])
+    for i in dup.iter(f"{CBC}CompanyID"):
+        i.text = rng.choice(["DE123456789", "123/456/789", "XX12", "EL999", i.text or ""])
+    for i in dup.iter(f"{CAC}TaxScheme"):
+        for j in i.iter(f"{CBC}ID"):
+            j.text = rng.choice(TAX_SCHEMES)
+    el.addnext(dup)
+    return f"duplicate {etree.QName(el).localname} as another registration"
+
+
 MUTATIONS: list[tuple[Callable[[etree._Element, random.Random], str | None], int]] = [
     (m_leaf_value, 40), (m_attribute, 10), (m_add_attribute, 3), (m_delete, 10), (m_duplicate, 8),
     (m_vat_category_all, 5), (m_rate_all, 3), (m_clone_allowance, 4), (m_customization, 3),
     (m_buyer_reference, 5), (m_remove_all, 4), (m_iban, 4), (m_whitespace, 6), (m_clone_line, 3),
-    (m_same_line_id, 2), (m_negate, 3), (m_swap_country, 2),
+    (m_same_line_id, 2), (m_negate, 3), (m_swap_country, 2), (m_tax_scheme, 4), (m_tax_registration, 3),
 ]
 
 
