@@ -344,12 +344,25 @@ def each(el: etree._Element | None, path: str) -> Iterator[etree._Element]:
 
 
 def first(el: etree._Element | None, path: str) -> etree._Element | None:
+    """The first element ``each`` would give, found depth-first without listing the rest."""
     if el is None:
         return None
     steps = _PATH_STEPS.get(path) or _path_steps(path)
     if len(steps) == 1 and steps[0] != "*":
         return next(el.iterchildren(steps[0]), None)
-    return next(each(el, path), None)
+    return _first(el, steps, 0)
+
+
+def _first(el: etree._Element, steps: tuple[str, ...], i: int) -> etree._Element | None:
+    step = steps[i]
+    kids = (c for c in el if isinstance(c.tag, str)) if step == "*" else el.iterchildren(step)
+    if i == len(steps) - 1:
+        return next(kids, None)
+    for c in kids:
+        found = _first(c, steps, i + 1)
+        if found is not None:
+            return found
+    return None
 
 
 # --- the XML behind a model value ---------------------------------------------------------------
