@@ -536,9 +536,14 @@ def _one(groups: dict[str, list[El]], tag: str) -> El | None:
 _NONE_LIST: list[El] = []
 
 
+# Defaults of the line figures, built once (Decimal values are immutable).
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+
+
 def _line_sums(acs: list[El], cii: bool, indicator: str) -> Decimal | None:
     """Rounded sum of the allowance (``false``) or charge (``true``) amounts of one line."""
-    total = Decimal(0)
+    total = _ZERO
     picked = False
     for ac in acs:
         kids = _children_by_tag(ac)
@@ -553,7 +558,7 @@ def _line_sums(acs: list[El], cii: bool, indicator: str) -> Decimal | None:
             if v is None:
                 return None
             total += v
-    return round2(total) if picked else Decimal(0)
+    return round2(total) if picked else _ZERO
 
 
 _CHARGE_INDICATOR_CII = ram("ChargeIndicator")
@@ -576,17 +581,17 @@ def _line_figures_cii(ln: El) -> tuple[Decimal | None, Decimal | None, Decimal |
     kids = _children_by_tag(ln)
     settle = _children_by_tag(_one(kids, ram("SpecifiedLineTradeSettlement")))
     summ = _one(settle, ram("SpecifiedTradeSettlementLineMonetarySummation"))
-    net = _dec_or(_one(_children_by_tag(summ), ram("LineTotalAmount")), Decimal(0))
+    net = _dec_or(_one(_children_by_tag(summ), ram("LineTotalAmount")), _ZERO)
     delivery = _children_by_tag(_one(kids, ram("SpecifiedLineTradeDelivery")))
-    qty = _dec_or(_one(delivery, ram("BilledQuantity")), Decimal(1))
+    qty = _dec_or(_one(delivery, ram("BilledQuantity")), _ONE)
     agr = _children_by_tag(_one(kids, ram("SpecifiedLineTradeAgreement")))
     net_price = _children_by_tag(_one(agr, ram("NetPriceProductTradePrice")))
     gross_price = _children_by_tag(_one(agr, ram("GrossPriceProductTradePrice")))
-    price = _dec_or(_one(net_price, ram("ChargeAmount")), Decimal(0))
+    price = _dec_or(_one(net_price, ram("ChargeAmount")), _ZERO)
     base = (
         _nonzero_or_none(_one(net_price, ram("BasisQuantity")))
         or _nonzero_or_none(_one(gross_price, ram("BasisQuantity")))
-        or Decimal(1)
+        or _ONE
     )
     return net, qty, price, base, settle.get(ram("SpecifiedTradeAllowanceCharge"), _NONE_LIST)
 
@@ -596,11 +601,11 @@ def _line_figures_ubl(
 ) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
     """(net amount, quantity, net price, base quantity, allowances/charges) of a UBL line."""
     kids = _children_by_tag(ln)
-    net = _dec_or(_one(kids, cbc("LineExtensionAmount")), Decimal(0))
-    qty = _dec_or(_one(kids, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), Decimal(1))
+    net = _dec_or(_one(kids, cbc("LineExtensionAmount")), _ZERO)
+    qty = _dec_or(_one(kids, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), _ONE)
     price_kids = _children_by_tag(_one(kids, cac("Price")))
-    price = _dec_or(_one(price_kids, cbc("PriceAmount")), Decimal(0))
-    base = _nonzero_or_none(_one(price_kids, cbc("BaseQuantity"))) or Decimal(1)
+    price = _dec_or(_one(price_kids, cbc("PriceAmount")), _ZERO)
+    base = _nonzero_or_none(_one(price_kids, cbc("BaseQuantity"))) or _ONE
     return net, qty, price, base, kids.get(cac("AllowanceCharge"), _NONE_LIST)
 
 
