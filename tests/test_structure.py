@@ -474,3 +474,25 @@ def test_random_trees_never_raise(data: st.DataObject, syntax: Syntax) -> None:
     found = check(random_tree(data.draw, syntax), syntax)
     assert len(found) <= 51
     assert all(f.rule.startswith("EINV-STRUCT-") and f.location.startswith("/") for f in found)
+
+
+@given(st.text(alphabet=" \t\r\n\u00a0+-.0123456789eE", max_size=12))
+@settings(max_examples=500, deadline=None)
+def test_decimal_fast_check_equals_trim_then_check(raw: str) -> None:
+    # The walk's one-call decimal check must agree with trimming XML whitespace and checking.
+    fast = datatypes.DECIMAL_TRIMMED.fullmatch(raw) is not None
+    assert fast == datatypes.is_decimal(raw.strip(datatypes.XML_WS))
+
+
+def test_text_leaves_with_optional_attributes_still_checked() -> None:
+    # Text with valid optional attributes is accepted inline; anything else must still be found.
+    ok = ubl(replace=("<cbc:ID>R-1</cbc:ID>", '<cbc:ID schemeID="0088">R-1</cbc:ID>'))
+    assert run(ok)[0] == []
+    undeclared = ubl(replace=("<cbc:ID>R-1</cbc:ID>", '<cbc:ID schemeID="0088" bogus="1">R-1</cbc:ID>'))
+    assert [r for r, _ in run(undeclared)[0]] == ["EINV-STRUCT-ATTRIBUTE"]
+    bad_value = ubl(replace=('unitCode="C62">1<', 'unitCode="C62">x<'))
+    assert [r for r, _ in run(bad_value)[0]] == ["EINV-STRUCT-DATATYPE"]
+    # CII date strings sit in a choice (an automaton), with their format attribute.
+    bad_format = cii('<udt:DateTimeString format="102" bogus="1">20240229</udt:DateTimeString>')
+    assert [r for r, _ in run(bad_format)[0]] == ["EINV-STRUCT-ATTRIBUTE"]
+    assert run(cii())[0] == []

@@ -114,7 +114,9 @@ class SType:
         )
         self.trivial = self.check is None and self.builtin not in ("list", "union") and facet_free
         if self.check is not None and facet_free and self.ws == "c":
-            if self.builtin in dt.STRIP_ENOUGH:
+            if self.builtin == "decimal":
+                self.quick = dt.DECIMAL_TRIMMED.fullmatch
+            elif self.builtin in dt.STRIP_ENOUGH:
                 check = self.check
                 ws = dt.XML_WS
                 self.quick = lambda raw: check(raw.strip(ws))
