@@ -8,6 +8,7 @@ are also compared with the oracle's.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -60,6 +61,15 @@ def remove(xpath: str) -> Callable[[etree._Element], None]:
         assert els, xpath
         for el in els:
             el.getparent().remove(el)
+    return edit
+
+
+def duplicate(xpath: str) -> Callable[[etree._Element], None]:
+    def edit(root: etree._Element) -> None:
+        els = root.xpath(xpath, namespaces=NS)
+        assert els, xpath
+        for el in els:
+            el.addnext(copy.deepcopy(el))
     return edit
 
 
@@ -118,6 +128,16 @@ CASES = [
           set_text(CII_SETTLEMENT + "/ram:SpecifiedTradeAllowanceCharge[1]/ram:CategoryTradeTax/"
                    "ram:CategoryCode", "G")),
          errors=frozenset({"BR-G-01"})),
+    # BR-49 (UBL): the context is cac:PaymentMeans; without one nothing is checked
+    Case("br-49-ubl-no-payment-means", TS + "03.05a-INVOICE_ubl.xml",
+         (remove("/*/cac:PaymentMeans"),),
+         absent=frozenset({"BR-49"})),
+    # BR-CO-04 (UBL): any VAT category of the line counts, not only the first one
+    Case("br-co-04-ubl-second-line-category", UBL_01,
+         (duplicate("/*/cac:InvoiceLine[1]/cac:Item/cac:ClassifiedTaxCategory"),
+          set_text("/*/cac:InvoiceLine[1]/cac:Item/cac:ClassifiedTaxCategory[1]/cac:TaxScheme/cbc:ID",
+                   "0181")),
+         absent=frozenset({"BR-CO-04"})),
 ]
 
 

@@ -305,9 +305,8 @@ def br_56(ctx: Context) -> Iterable[Hit]:
 def _payment_means(ctx: Context) -> list[PaymentInstructions]:
     """Payment instructions read from a payment means element (CII keeps BT-83 outside them)."""
     pis = ctx.invoice.payment_instructions
-    if ctx.family == "cii":
-        return [p for p in pis if "PaymentMeans" in p.path or not p.path]
-    return pis
+    # UBL too: a payment instruction read from elsewhere (e.g. the mandate) is no cac:PaymentMeans
+    return [p for p in pis if "PaymentMeans" in p.path or not p.path]
 
 
 @rule("BR-49", level=E, source=EN, layer="core", bts=("BT-81",))

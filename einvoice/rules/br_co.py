@@ -88,9 +88,23 @@ def br_co_03(ctx: Context) -> Iterable[Hit]:
 @rule("BR-CO-04", level=E, source=EN, layer="core", bts=("BT-151",))
 def br_co_04(ctx: Context) -> Iterable[Hit]:
     """BR-CO-04: Each invoice line (BG-25) shall be categorized with a VAT category code (BT-151)."""
+    ubl = ctx.family == "ubl"
     for line in rule_lines(ctx):
-        code = line.vat.category_code if line.vat is not None else None
-        if code is None or not vat_typed(ctx, code):
+        el = element_at(ctx, line.path) if line.path else None
+        if el is not None:
+            # any category of the line will do (a line may carry several in the XML)
+            if ubl:
+                ok = any(_vat_scheme(c) and first(c, "cbc:ID") is not None
+                         for c in each(el, "cac:Item/cac:ClassifiedTaxCategory"))
+            else:
+                ok = any(
+                    any((t.text or "").upper() == "VAT" for t in each(c, "ram:TypeCode"))
+                    and first(c, "ram:CategoryCode") is not None
+                    for c in each(el, "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"))
+        else:
+            code = line.vat.category_code if line.vat is not None else None
+            ok = code is not None and vat_typed(ctx, code)
+        if not ok:
             yield hit(line.path, f"Position {line_label(line)}: der Umsatzsteuerkategoriecode (BT-151) "
                                  "fehlt.",
                       f"Line {line_label(line)}: the invoiced item VAT category code (BT-151) is missing.")
