@@ -440,11 +440,50 @@ def m_tax_registration(root: etree._Element, rng: random.Random) -> str | None:
     return f"duplicate {etree.QName(el).localname} as another registration"
 
 
+_AMOUNTISH = ("Amount", "Quantity", "Percent", "Numeric")
+
+
+def _amount_leaves(root: etree._Element) -> list[etree._Element]:
+    return [e for e in _leaves(root) if etree.QName(e).localname.endswith(_AMOUNTISH)
+            and _decimal(e.text or "") is not None]
+
+
+def m_perturb_amounts(root: etree._Element, rng: random.Random) -> str | None:
+    """Nudge many amounts a little: rounding and tolerance boundaries of the sum rules."""
+    els = _amount_leaves(root)
+    if not els:
+        return None
+    deltas = ["0.001", "-0.001", "0.005", "-0.005", "0.004999", "0.01", "-0.01", "0.0049", "0.5", "-0.5"]
+    n = 0
+    for e in els:
+        if rng.random() < 0.3:
+            d = _decimal(e.text or "")
+            assert d is not None
+            e.text = str(d + Decimal(rng.choice(deltas)))
+            n += 1
+    return f"perturb {n} amounts"
+
+
+def m_scale_amounts(root: etree._Element, rng: random.Random) -> str | None:
+    """Scale every amount by one factor, rounded to cents (the totals stay nearly consistent)."""
+    els = [e for e in _amount_leaves(root) if etree.QName(e).localname.endswith("Amount")]
+    if not els:
+        return None
+    factor = Decimal(rng.choice(["1.5", "0.3333", "7", "1.005", "0.1", "123.456", "2.675"]))
+    places = Decimal(rng.choice(["0.01", "0.01", "0.001", "1"]))
+    for e in els:
+        d = _decimal(e.text or "")
+        assert d is not None
+        e.text = str((d * factor).quantize(places))
+    return f"scale amounts by {factor} to {places}"
+
+
 MUTATIONS: list[tuple[Callable[[etree._Element, random.Random], str | None], int]] = [
     (m_leaf_value, 40), (m_attribute, 10), (m_add_attribute, 3), (m_delete, 10), (m_duplicate, 8),
     (m_vat_category_all, 5), (m_rate_all, 3), (m_clone_allowance, 4), (m_customization, 3),
     (m_buyer_reference, 5), (m_remove_all, 4), (m_iban, 4), (m_whitespace, 6), (m_clone_line, 3),
     (m_same_line_id, 2), (m_negate, 3), (m_swap_country, 2), (m_tax_scheme, 4), (m_tax_registration, 3),
+    (m_perturb_amounts, 5), (m_scale_amounts, 4),
 ]
 
 
