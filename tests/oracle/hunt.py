@@ -63,11 +63,29 @@ class Diff:
 NEGATIVE_ZERO = re.compile(rb">\s*-0*\.0*\s*<")
 
 
+_zero_fix: list[Oracle] = []
+SKIPPED: Counter[str] = Counter()
+
+
 def compare(oracle: Oracle, data: bytes, base: str, mutations: list[str]) -> Diff | None:
     if NEGATIVE_ZERO.search(data):
+        SKIPPED["negative zero written"] += 1
         return None
+    d = _compare(oracle, data, base, mutations)
+    if d is not None and not oracle.zero_fix:
+        # a disagreement that goes away when round() cannot give -0 is Saxon's -0 quirk
+        if not _zero_fix:
+            _zero_fix.append(Oracle(zero_fix=True))
+        if _compare(_zero_fix[0], data, base, mutations) is None:
+            SKIPPED["negative zero from round()"] += 1
+            return None
+    return d
+
+
+def _compare(oracle: Oracle, data: bytes, base: str, mutations: list[str]) -> Diff | None:
     want = oracle.run(data)
     if want.dynamic_errors:
+        SKIPPED["dynamic error in the official XSLT"] += 1
         return None  # the official validator aborts there; nothing to compare
     rep = validate(data)
     got_err = {f.rule for f in rep.findings if f.level == "error" and not f.rule.startswith(OWN)}
@@ -137,6 +155,7 @@ def main() -> int:
             for rid in getattr(d, k):
                 c[f"{k[:-1]} {rid}"] += 1
     print("mutations:", dict(kinds.most_common(25)))
+    print("skipped:", dict(SKIPPED))
     print(f"{n} mutants compared, {len(diffs)} disagreements ({time.perf_counter() - t0:.0f} s)")
     for k, v in c.most_common():
         print(f"{v:5d}  {k}")
