@@ -34,11 +34,13 @@ CONFORMANCE = SHARED / "conformance"
 OWN = "EINV-"
 
 
-def bases(expected: dict[str, Any] | None = None, only: str | None = None) -> list[str]:
+def bases(expected: dict[str, Any] | None = None, only: str | None = None,
+          accepted: bool = False) -> list[str]:
     """Schema-valid corpus documents with a scenario: the ones the rules run on."""
     exp = expected or json.loads((CONFORMANCE / "expected.json").read_text(encoding="utf-8"))
     return sorted(p for p, e in exp.items()
-                  if e["xsd_ok"] and e["scenario"] and (only is None or only in p))
+                  if e["xsd_ok"] and e["scenario"] and (only is None or only in p)
+                  and (not accepted or e["verdict"] == "accept"))
 
 
 @dataclass
@@ -131,10 +133,11 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--filter")
+    ap.add_argument("--accepted", action="store_true", help="mutate accepted documents only")
     ap.add_argument("--save", help="directory to write disagreeing mutants to")
     args = ap.parse_args()
     oracle = Oracle()
-    paths = bases(only=args.filter)
+    paths = bases(only=args.filter, accepted=args.accepted)
     t0 = time.perf_counter()
     n = 0
     diffs: list[Diff] = []

@@ -478,12 +478,35 @@ def m_scale_amounts(root: etree._Element, rng: random.Random) -> str | None:
     return f"scale amounts by {factor} to {places}"
 
 
+SKONTO = ["#SKONTO#TAGE=14#PROZENT=2.00#", "#SKONTO#TAGE=14#PROZENT=2.00#BASISBETRAG=100.00#",
+          "#SKONTO#TAGE=14#PROZENT=2#", "#SKONTO#TAGE=7#PROZENT=3.00#\n#SKONTO#TAGE=14#PROZENT=2.00#\n",
+          "Zahlbar sofort\n#SKONTO#TAGE=14#PROZENT=2.00#\n", "#skonto#TAGE=14#PROZENT=2.00#",
+          " #SKONTO#TAGE=14#PROZENT=2.00# ", "#SKONTO#TAGE=14#PROZENT=2.00#BASISBETRAG=-5.00#\n", "#", "x"]
+EMAILS = ["a@b.de", "a@b", "a@@b.de", " a@b.de", "a b@c.de", "a@b.c.de", "@b.de", "a@b.de ", "a@.de", ""]
+PHONES = ["+49 30 123", "12", "abc", "1 2 3", "", " 030-1234 ", "0"]
+
+
+def m_xr_strings(root: etree._Element, rng: random.Random) -> str | None:
+    """The regular-expression checks of the XRechnung rules: Skonto notes, e-mail, telephone."""
+    notes = [e for e in _named(root, "Note", "Description") if e.getparent() is not None
+             and etree.QName(e.getparent()).localname in ("PaymentTerms", "SpecifiedTradePaymentTerms")]
+    mails = [e for e in _named(root, "ElectronicMail", "URIID")
+             if etree.QName(e).localname == "ElectronicMail"
+             or "EmailURI" in etree.QName(e.getparent()).localname]
+    phones = [e for e in _named(root, "Telephone", "CompleteNumber")]
+    pools = [(els, vals) for els, vals in ((notes, SKONTO), (mails, EMAILS), (phones, PHONES)) if els]
+    if not pools:
+        return None
+    els, vals = rng.choice(pools)
+    return _set(rng.choice(els), rng.choice(vals))
+
+
 MUTATIONS: list[tuple[Callable[[etree._Element, random.Random], str | None], int]] = [
     (m_leaf_value, 40), (m_attribute, 10), (m_add_attribute, 3), (m_delete, 10), (m_duplicate, 8),
     (m_vat_category_all, 5), (m_rate_all, 3), (m_clone_allowance, 4), (m_customization, 3),
     (m_buyer_reference, 5), (m_remove_all, 4), (m_iban, 4), (m_whitespace, 6), (m_clone_line, 3),
     (m_same_line_id, 2), (m_negate, 3), (m_swap_country, 2), (m_tax_scheme, 4), (m_tax_registration, 3),
-    (m_perturb_amounts, 5), (m_scale_amounts, 4),
+    (m_perturb_amounts, 5), (m_scale_amounts, 4), (m_xr_strings, 5),
 ]
 
 
