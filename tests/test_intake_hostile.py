@@ -439,3 +439,16 @@ def test_parallel_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(lambda d: _text_of(intake.parse(d))[:40], cases))
     assert got == expected
+
+
+def test_element_proxies_held_only_for_small_documents() -> None:
+    # Held proxies speed up the later walks; their memory must stay bounded for large input.
+    small = intake.parse(b"<a><b/><!-- c --><d>x</d></a>")
+    assert isinstance(small, intake.Parsed)
+    assert small.elements[0] is small.root
+    assert len(small.elements) == 4  # a, b, the comment, d: every node of the tree
+    assert [e.tag for e in small.elements if isinstance(e.tag, str)] == ["a", "b", "d"]
+    big = intake.parse(b"<a>" + b"<b/>" * 100_000 + b"</a>")
+    assert isinstance(big, intake.Parsed)
+    assert big.elements == []
+    assert len(big.root) == 100_000
