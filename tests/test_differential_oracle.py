@@ -22,7 +22,7 @@ from oracle.hunt import bases, compare, mutants  # noqa: E402
 from oracle.schematron import Oracle  # noqa: E402
 
 SEED = 20261125
-MUTANTS = 700
+MUTANTS = 1500
 SAMPLE = 200
 
 
