@@ -18,7 +18,13 @@ from einvoice.routing.leitweg import check_digits
 from einvoice.worker import config as wconfig
 from einvoice.worker import topology
 from einvoice.worker.envelope import Envelope
-from einvoice.worker.handling import Inbound, InvoiceHandler, PassThroughHandler, attempts_of
+from einvoice.worker.handling import (
+    Inbound,
+    InvoiceHandler,
+    PassThroughHandler,
+    ValidatorFailure,
+    attempts_of,
+)
 from einvoice.worker.topology import ATTEMPTS_HEADER, Names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,3 +187,15 @@ def test_malformed_buyer_reference_stays_out_of_the_log() -> None:
     assert env["routing"]["leitweg_id"] == "Herr Max Mustermann"  # the envelope has it all
     assert pub.log["leitweg_id"] is None  # type: ignore[attr-defined]
     assert "Mustermann" not in json.dumps(pub.log)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("rule", ["EINV-INTERNAL", "EINV-RULE-FAILED"])
+def test_a_validator_failure_is_a_processing_failure_not_a_rejection(rule: str) -> None:
+    """Our own crash must not tell the supplier the invoice is bad, nor let it pass unchecked."""
+    res = outcome("accept", GOOD)
+    res.report.findings.append(
+        Finding(rule=rule, level="warning" if rule == "EINV-RULE-FAILED" else "error", location="/",
+                message_de="kaputt", message_en="broken rule BR-XX"))
+    h = InvoiceHandler(Names("p"), Router(TABLE), pipeline=lambda _b: res)
+    with pytest.raises(ValidatorFailure, match="broken rule BR-XX"):
+        h.handle(Inbound(body=b"<x/>"))

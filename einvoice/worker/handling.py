@@ -31,6 +31,15 @@ from einvoice.worker.topology import ATTEMPTS_HEADER, INTERNAL_HEADERS, Names
 
 APP_ID = "einvoice-worker"
 
+# Findings that mean our validator broke, not the supplier's invoice: such a verdict cannot be
+# trusted either way (a rule that could not run might have rejected it), so the document is a
+# processing failure (retried, then parked in `failed` for the admins), never `rejected`.
+VALIDATOR_FAILURES = frozenset({"EINV-INTERNAL", "EINV-RULE-FAILED"})
+
+
+class ValidatorFailure(RuntimeError):
+    """The pipeline reported that it could not check the document completely."""
+
 
 @dataclass
 class Inbound:
@@ -104,6 +113,12 @@ class InvoiceHandler:
         digest = sha256_hex(msg.body)
         result = self.pipeline(msg.body)
         rep = result.report
+        broken = sorted({f.rule for f in rep.findings if f.rule in VALIDATOR_FAILURES})
+        if broken:
+            raise ValidatorFailure(
+                f"validator could not check the document completely ({', '.join(broken)}): "
+                + "; ".join(f.message_en for f in rep.findings if f.rule in VALIDATOR_FAILURES)[:500]
+            )
         inv = result.invoice
         # A document we could not read has no Leitweg-ID to speak of: no routing verdict then.
         route = self.router.route(_raw(inv.buyer_reference)) if inv is not None else Route(None)
