@@ -43,7 +43,13 @@ def process(data: bytes, *, max_bytes: int = intake.DEFAULT_MAX_BYTES) -> Outcom
     try:
         return _process(data, max_bytes=max_bytes)
     except Exception as exc:  # noqa: BLE001 - last line of defence: a report, never a crash
-        log.exception("pipeline_failed")
+        # Type and place only: the message of an exception may quote document content
+        # (names, IBANs), which must not reach the logs.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb is not None else "?"
+        log.error("pipeline_failed", error=type(exc).__name__, where=where)
         return _reject(
             "rules",
             _finding(
