@@ -175,15 +175,17 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
     # schemeID 'VA' under a ram:SpecifiedTaxRegistration; UBL: each PartyTaxScheme whose tax
     # scheme, upper-cased and trimmed, is VAT), not only the model's one per party.
     d = doc(ctx)
-    found: list[tuple[str, str]] = []  # (location, identifier as written)
+    # (context element or location, identifier as written); an element's XPath is worked out
+    # only when it fires
+    found: list[tuple[etree._Element | str, str]] = []
     if ctx.family == "ubl":
         for pts in d.all(clark("cac:PartyTaxScheme")):
             ids = each(pts, "cac:TaxScheme/cbc:ID")
             if any(" ".join((i.text or "").split()).upper() == "VAT" for i in ids):
                 cid = first(pts, "cbc:CompanyID")
-                found.append((xpath_of(pts, d.steps), (cid.text or "") if cid is not None else ""))
+                found.append((pts, (cid.text or "") if cid is not None else ""))
     else:
-        found = [(xpath_of(i, d.steps), i.text or "")
+        found = [(i, i.text or "")
                  for i in d.under(clark("ram:ID"), clark("ram:SpecifiedTaxRegistration"))
                  if i.get("schemeID") == "VA"]
     seller = "cac:AccountingSupplierParty" if ctx.family == "ubl" else "ram:SellerTradeParty"
@@ -193,6 +195,8 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
         prefix = text[:2]
         ok = prefix in _UBL_LIST if ctx.family == "ubl" else prefix in _CII_CODES
         if not ok:
+            if not isinstance(where, str):
+                where = xpath_of(where, d.steps)
             yield hit(where,
                       f"Die Umsatzsteuer-Identifikationsnummer '{text}' beginnt nicht mit einem "
                       "Ländercode nach ISO 3166-1 alpha-2.",
