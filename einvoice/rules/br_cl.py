@@ -118,18 +118,27 @@ class ValueIndex:
             yield from self.by_pair.get(pair, ())
 
     def add(self, v: Value) -> None:
-        info = _PATHS.get(v.path) or _path_keys(v.path)
-        name = info[0]
-        if name is None:
-            return
-        got = self.by_name.get(name)
-        if got is None:
-            self.by_name[name] = [v]
-        else:
-            got.append(v)
-        pair = info[1]
-        if pair is not None:
-            self.by_pair.setdefault(pair, []).append(v)
+        self.add_all((v,))
+
+    def add_all(self, values: Iterable[Value]) -> None:
+        """Index ``values`` in order (one loop: this runs for every coded value of a document)."""
+        by_name = self.by_name
+        by_pair = self.by_pair
+        paths = _PATHS
+        for v in values:
+            path = v.path
+            info = paths.get(path) or _path_keys(path)
+            name = info[0]
+            if name is None:
+                continue
+            got = by_name.get(name)
+            if got is None:
+                by_name[name] = [v]
+            else:
+                got.append(v)
+            pair = info[1]
+            if pair is not None:
+                by_pair.setdefault(pair, []).append(v)
 
 
 # Path → (indexed name or None, parent/name key or None). Paths repeat from document to
@@ -189,7 +198,8 @@ def _plan(cls: type[BaseModel]) -> _Plan:
     return plan
 
 
-def _walk(obj: BaseModel, idx: ValueIndex) -> None:
+def _walk(obj: BaseModel, out: list[Value]) -> None:
+    """Append the coded values held by ``obj`` and its groups to ``out``, in model order."""
     d = obj.__dict__
     plan = _PLANS.get(type(obj))
     for name, shape in _plan(type(obj)) if plan is None else plan:
@@ -197,15 +207,14 @@ def _walk(obj: BaseModel, idx: ValueIndex) -> None:
         if not v:
             continue
         if shape == 0:
-            idx.add(v)
+            out.append(v)
         elif shape == 1:
-            for x in v:
-                idx.add(x)
+            out.extend(v)
         elif shape == 2:
-            _walk(v, idx)
+            _walk(v, out)
         else:
             for x in v:
-                _walk(x, idx)
+                _walk(x, out)
 
 
 def value_index(ctx: Context) -> ValueIndex:
@@ -214,7 +223,9 @@ def value_index(ctx: Context) -> ValueIndex:
     if isinstance(cached, ValueIndex):
         return cached
     idx = ValueIndex()
-    _walk(ctx.invoice, idx)
+    values: list[Value] = []
+    _walk(ctx.invoice, values)
+    idx.add_all(values)
     ctx.cache["model.values"] = idx
     return idx
 
