@@ -8,54 +8,22 @@ DOCTYPE check switched off, to prove the parser configuration alone holds as wel
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import hostile
 import pytest
+from hostile.trap import Trap, serve
 from lxml import etree
 
 from einvoice import intake, pipeline
 
 
-@dataclass
-class Trap:
-    """A local HTTP server that records every request; the tests assert it stays silent."""
-
-    base: str
-    hits: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
 def trap() -> Iterator[Trap]:
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = f'<!ENTITY leak "{hostile.SECRET_MARKER}">'.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml-dtd")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Trap(base=f"http://127.0.0.1:{server.server_address[1]}", hits=hits)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve() as t:
+        yield t
 
 
 @pytest.fixture

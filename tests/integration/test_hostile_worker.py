@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from typing import Any
 import hostile
 import pytest
 from hostile import mutate
+from hostile.trap import Trap, serve
 
 from einvoice import intake
 from einvoice.routing import parse_table
@@ -65,40 +64,10 @@ def routable(data: bytes) -> bytes:
 # ---- fixtures: one trap server, one secret file, one worker for the module ---------------
 
 
-@dataclass
-class Trap:
-    """A local HTTP server that records every request; the tests assert it is never asked."""
-
-    base: str
-    hits: list[str] = field(default_factory=list)
-
-
 @pytest.fixture(scope="module")
 def trap() -> Iterator[Trap]:
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            hits.append(self.path)
-            body = f'<!ENTITY leak "{hostile.SECRET_MARKER}">'.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/xml-dtd")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Trap(base=f"http://127.0.0.1:{server.server_address[1]}", hits=hits)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serve() as t:
+        yield t
 
 
 @pytest.fixture(scope="module")
