@@ -17,7 +17,7 @@ from einvoice.model import Invoice
 from einvoice.report import Finding, Reason, Report, report_from
 from einvoice.rules import engine, load_all
 from einvoice.rules.registry import Context
-from einvoice.syntax import Syntax, detect
+from einvoice.syntax import Syntax, detect, specification_identifier
 
 log = structlog.get_logger(__name__)
 
@@ -98,8 +98,6 @@ def _process(data: bytes, *, max_bytes: int) -> Outcome:
         )
     found = scenario.matching(root, syntax)
     if len(found) != 1:
-        from einvoice.syntax import specification_identifier
-
         spec = specification_identifier(root, syntax)
         accepted = ", ".join(scenario.ACCEPTED_IDENTIFIERS)
         what_de = "keinem" if not found else "mehreren"

@@ -55,6 +55,15 @@ def _class_codes(d: Doc, item: El, cii: bool) -> list[El]:
     return d.below(item, cac("CommodityClassification"), cbc("ItemClassificationCode"))
 
 
+def _cvd_class_codes(ctx: Context) -> Iterator[El]:
+    """Every item classification code of a CVD invoice (nothing outside the CVD scenario)."""
+    if not _cvd(ctx):
+        return
+    d, cii = doc(ctx), ctx.family == "cii"
+    for item in _items(ctx):
+        yield from _class_codes(d, item, cii)
+
+
 def _attributes(d: Doc, item: El, cii: bool) -> list[tuple[El, str, El | None]]:
     """(attribute element, its name as written, its value element) of every item attribute."""
     if cii:
@@ -156,37 +165,27 @@ def br_de_cvd_03(ctx: Context) -> Iterator[Hit]:
 @xr_rule("BR-DE-CVD-04", level="error", layer="cvd", bts=("BT-158",))
 def br_de_cvd_04(ctx: Context) -> Iterator[Hit]:
     """BR-DE-CVD-04: A classification with scheme 'CVD' (BT-158) names a vehicle category M1 … N3."""
-    d = doc(ctx)
-    if not _cvd(ctx):
-        return
-    cii = ctx.family == "cii"
-    for item in _items(ctx):
-        for c in _class_codes(d, item, cii):
-            if normalize(c.get("listID")) == "CVD" and normalize(string_value(c)) not in _VEHICLE_CATEGORIES:
-                yield hit(
-                    c,
-                    f"Die Fahrzeugkategorie '{string_value(c)}' (BT-158) ist nicht M1, M2, M3, "
-                    "N1, N2 oder N3.",
-                    f"The vehicle category '{string_value(c)}' (BT-158) is not M1, M2, M3, N1, N2 or N3.",
-                )
+    for c in _cvd_class_codes(ctx):
+        if normalize(c.get("listID")) == "CVD" and normalize(string_value(c)) not in _VEHICLE_CATEGORIES:
+            yield hit(
+                c,
+                f"Die Fahrzeugkategorie '{string_value(c)}' (BT-158) ist nicht M1, M2, M3, "
+                "N1, N2 oder N3.",
+                f"The vehicle category '{string_value(c)}' (BT-158) is not M1, M2, M3, N1, N2 or N3.",
+            )
 
 
 @xr_rule("BR-TMP-CVD-01", level="error", layer="cvd", bts=("BT-158",))
 def br_tmp_cvd_01(ctx: Context) -> Iterator[Hit]:
     """BR-TMP-CVD-01: The scheme of an item classification (BT-158) is from UNTDID 7143 (or 'CVD')."""
-    d = doc(ctx)
-    if not _cvd(ctx):
-        return
-    cii = ctx.family == "cii"
-    for item in _items(ctx):
-        for c in _class_codes(d, item, cii):
-            scheme = c.get("listID")
-            if not in_padded_list(scheme, UNTDID_7143_CVD):
-                yield hit(
-                    c,
-                    f"Das Schema '{scheme}' der Artikelklassifikation (BT-158) steht nicht in UNTDID 7143.",
-                    f"The item classification scheme '{scheme}' (BT-158) is not in UNTDID 7143.",
-                )
+    for c in _cvd_class_codes(ctx):
+        scheme = c.get("listID")
+        if not in_padded_list(scheme, UNTDID_7143_CVD):
+            yield hit(
+                c,
+                f"Das Schema '{scheme}' der Artikelklassifikation (BT-158) steht nicht in UNTDID 7143.",
+                f"The item classification scheme '{scheme}' (BT-158) is not in UNTDID 7143.",
+            )
 
 
 @xr_rule("BR-DE-CVD-05", level="error", layer="cvd", bts=("BT-161",))
