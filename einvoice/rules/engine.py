@@ -11,12 +11,13 @@ from einvoice.rules.registry import FAMILIES, RULES, Context, Family, Hit, Rule,
 
 log = structlog.get_logger(__name__)
 
-# Rule lists per (syntax family, XRechnung scenario?): computed once, the registry is static.
-_PLAN: dict[tuple[Family, bool], tuple[list[Rule], list[RuleFamily], dict[str, Rule]]] = {}
+# Rule lists per (syntax family, XRechnung scenario?, registry size): the registry only grows, so
+# its size tells whether a plan is stale (a module imported after a first run adds rules).
+_PLAN: dict[tuple[Family, bool, int, int], tuple[list[Rule], list[RuleFamily], dict[str, Rule]]] = {}
 
 
 def _plan(fam: Family, xr: bool) -> tuple[list[Rule], list[RuleFamily], dict[str, Rule]]:
-    key = (fam, xr)
+    key = (fam, xr, len(RULES), len(FAMILIES))
     if key not in _PLAN:
         runs = [r for (_, f), r in RULES.items() if f == fam and (r.source == "en16931" or xr)]
         singles = [r for r in runs if r.family_name is None]
@@ -24,12 +25,6 @@ def _plan(fam: Family, xr: bool) -> tuple[list[Rule], list[RuleFamily], dict[str
         families = [x for (_, f), x in FAMILIES.items() if f == fam and (x.source == "en16931" or xr)]
         _PLAN[key] = (singles, families, members)
     return _PLAN[key]
-
-
-def applicable(ctx: Context) -> list[Rule]:
-    """The rules the scenario runs: EN 16931 always, XRechnung only in XRechnung scenarios."""
-    singles, _, members = _plan(ctx.family, ctx.scenario.runs_xrechnung)
-    return singles + list(members.values())
 
 
 def _failed(name: str, exc: Exception) -> Finding:
