@@ -2,6 +2,7 @@
 """Instructions per document, by stage: a speed figure that does not move with the machine's load.
 
     python bench/icount.py [--part PART ...] [--repeat N] [--every K]
+    python bench/icount.py --ratchet [--update-ratchet]
 
 PART is ``process`` (the whole ``pipeline.process``: intake, scenario, structure, reader, rules),
 ``intake``, ``structure``, ``read``, ``rules`` (the engine with a fresh rule context), or
@@ -16,6 +17,10 @@ Wall-clock time on a shared 2-core machine moves by a factor of two from one min
 passes over the same documents (every K-th document of an XRechnung scenario in the corpus); the
 difference divided by N x documents is the count per document, set-up and imports excluded.
 ``bench/validate.py`` stays the wall-clock figure that counts for the target.
+
+``--ratchet`` measures ``process`` on the ratchet's fixed sample and compares it with
+``bench/speed-ratchet.json`` (tests/test_speed_ratchet.py does the same in CI): the figure may
+only fall. ``--update-ratchet`` records a lower figure.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "conformance"
+RATCHET = ROOT / "bench" / "speed-ratchet.json"
 PARTS = ("process", "intake", "structure", "read", "rules", "handle")
 
 
@@ -127,6 +133,26 @@ def count(part: str, passes: int, every: int) -> tuple[int, int]:
     return int(m[1].replace(",", "")), int(d[1])
 
 
+def per_document(part: str, passes: int, every: int) -> float:
+    """Instructions per document for ``part`` (two valgrind runs: 0 and ``passes`` passes)."""
+    base, _ = count(part, 0, every)
+    total, docs = count(part, passes, every)
+    return (total - base) / (passes * docs)
+
+
+def ratchet(update: bool) -> int:
+    rec = json.loads(RATCHET.read_text(encoding="utf-8"))
+    now = per_document("process", rec["passes"], rec["every"])
+    limit = rec["process_instructions_per_document"] * (1 + rec["tolerance"])
+    print(f"process {now / 1e6:.2f} M instructions per document; ratchet "
+          f"{rec['process_instructions_per_document'] / 1e6:.2f} M (+{rec['tolerance']:.0%} allowed)")
+    if update and now < rec["process_instructions_per_document"]:
+        rec["process_instructions_per_document"] = round(now)
+        RATCHET.write_text(json.dumps(rec, indent=2) + "\n", encoding="utf-8")
+        print("ratchet lowered")
+    return 0 if now <= limit else 1
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--inner":
         inner(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
@@ -135,14 +161,16 @@ def main() -> int:
     ap.add_argument("--part", nargs="+", default=["process"], help=f"{', '.join(PARTS)} or rules:REGEX")
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--every", type=int, default=30, help="take every K-th XRechnung document")
+    ap.add_argument("--ratchet", action="store_true", help="compare process with bench/speed-ratchet.json")
+    ap.add_argument("--update-ratchet", action="store_true", help="with --ratchet: record a lower figure")
     args = ap.parse_args()
+    if args.ratchet:
+        return ratchet(args.update_ratchet)
     for part in args.part:
         if part not in PARTS and not part.startswith("rules:"):
             ap.error(f"unknown part {part}")
-        base, _ = count(part, 0, args.every)
-        total, docs = count(part, args.repeat, args.every)
-        per = (total - base) / (args.repeat * docs)
-        print(f"{part:10} {per / 1e6:8.2f} M instructions per document ({docs} documents)", flush=True)
+        per = per_document(part, args.repeat, args.every)
+        print(f"{part:10} {per / 1e6:8.2f} M instructions per document", flush=True)
     return 0
 
 
