@@ -111,9 +111,11 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
         # Most calls: a wrapper around one element (cac:Country, cac:TaxScheme, …).
         c = children[0]
         t = c.tag
-        if t.__class__ is not str:
-            return []
-        q = names.get(t) or qname(t)
+        q = names.get(t)
+        if q is None:
+            if t.__class__ is not str:
+                return []
+            q = qname(t)
         return [(q, c, f"{path}/{q}")]
     prefix = path + "/"
     out: list[tuple[str, El, str]] = []
@@ -121,9 +123,13 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     repeated = False
     for c in children:
         t = c.tag
-        if t.__class__ is not str:
-            continue
-        q = names.get(t) or qname(t)
+        # Known names first: the type check (comments and processing instructions have a
+        # function as tag, never in the cache) is needed only on a cache miss.
+        q = names.get(t)
+        if q is None:
+            if t.__class__ is not str:
+                continue
+            q = qname(t)
         if q in seen:
             repeated = True
         else:
