@@ -15,7 +15,8 @@ warnings in XRechnung, several are information in the Extension scenarios).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from operator import itemgetter
 from typing import Any, get_args, get_origin
 
 from lxml import etree
@@ -165,8 +166,13 @@ def _path_keys(p: str) -> tuple[str | None, str | None]:
 # Per model class: the fields that can hold a coded value or a group holding one, with their
 # shape (0 value, 1 list of values, 2 group, 3 list of groups), worked out once from the
 # annotations so the per-document walk skips texts, dates, rates and groups of only those.
-_Plan = tuple[tuple[str, int], ...]
+# A plan also holds one getter for all its fields, so the walk reads them in one C call and
+# its Python loop only sees the fields that hold something (most are empty).
+_Getter = Callable[[dict[str, Any]], tuple[Any, ...]]
+_Plan = tuple[tuple[int, ...], _Getter]
 _PLANS: dict[type, _Plan] = {}
+_NO_FIELDS: _Plan = ((), lambda d: ())
+_FILLED = itemgetter(0)  # (value, shape) pairs whose value is not empty
 
 
 def _inner(ann: Any) -> tuple[Any, bool]:
@@ -180,32 +186,41 @@ def _inner(ann: Any) -> tuple[Any, bool]:
     return ann, False
 
 
+def _getter(names: list[str]) -> _Getter:
+    if len(names) == 1:  # itemgetter of one name returns the value, not a tuple
+        name = names[0]
+        return lambda d: (d[name],)
+    return itemgetter(*names)
+
+
 def _plan(cls: type[BaseModel]) -> _Plan:
     got = _PLANS.get(cls)
     if got is not None:
         return got
-    _PLANS[cls] = ()  # recursion guard (InvoiceLine holds InvoiceLines)
-    fields: list[tuple[str, int]] = []
+    _PLANS[cls] = _NO_FIELDS  # recursion guard (InvoiceLine holds InvoiceLines)
+    names: list[str] = []
+    shapes: list[int] = []
     for name, info in cls.model_fields.items():
         t, many = _inner(info.annotation)
         if not isinstance(t, type):
             continue
         if t in _CODED:
-            fields.append((name, 1 if many else 0))
-        elif issubclass(t, BaseModel) and not issubclass(t, Value) and (t is cls or _plan(t)):
-            fields.append((name, 3 if many else 2))
-    plan = _PLANS[cls] = tuple(fields)
+            shape = 1 if many else 0
+        elif issubclass(t, BaseModel) and not issubclass(t, Value) and (t is cls or _plan(t)[0]):
+            shape = 3 if many else 2
+        else:
+            continue
+        names.append(name)
+        shapes.append(shape)
+    plan = _PLANS[cls] = (tuple(shapes), _getter(names)) if names else _NO_FIELDS
     return plan
 
 
 def _walk(obj: BaseModel, out: list[Value]) -> None:
     """Append the coded values held by ``obj`` and its groups to ``out``, in model order."""
-    d = obj.__dict__
     plan = _PLANS.get(type(obj))
-    for name, shape in _plan(type(obj)) if plan is None else plan:
-        v = d[name]
-        if not v:
-            continue
+    shapes, get = _plan(type(obj)) if plan is None else plan
+    for v, shape in filter(_FILLED, zip(get(obj.__dict__), shapes, strict=True)):
         if shape == 0:
             out.append(v)
         elif shape == 1:
@@ -242,6 +257,15 @@ def _norm(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+def _listed(text: str | None, codes: frozenset[str]) -> bool:
+    """``normalize-space(text)`` is one of ``codes``.
+
+    No code of our lists holds a blank (they are split at blanks), so a value found as written is
+    already its own normalised form: only the rare value that is not needs normalising.
+    """
+    return text is not None and (text in codes or _norm(text) in codes)
+
+
 def _hit(v: Value, what_de: str, what_en: str, shown: str) -> Hit:
     return Hit(
         v.path,
@@ -253,7 +277,7 @@ def _hit(v: Value, what_de: str, what_en: str, shown: str) -> Hit:
 def _check_values(values: Iterable[Value], codes: frozenset[str], what_de: str,
                   what_en: str) -> Iterator[Hit]:
     for v in values:
-        if _norm(v.raw) not in codes:
+        if not _listed(v.raw, codes):
             yield _hit(v, what_de, what_en, v.raw)
 
 
@@ -262,7 +286,7 @@ def _check_schemes(values: Iterable[Value], codes: frozenset[str], what_de: str,
     """Identifiers (or codes) whose scheme attribute is present but not in ``codes``."""
     for v in values:
         scheme = _scheme(v)
-        if scheme is not None and _norm(scheme) not in codes:
+        if scheme is not None and not _listed(scheme, codes):
             yield _hit(v, what_de, what_en, scheme)
 
 
@@ -311,12 +335,12 @@ def br_cl_03(ctx: Context) -> Iterator[Hit]:
         cur = el.get("currencyID")
         if cur is None and ctx.family == "cii":
             continue  # the CII context needs the attribute
-        if _norm(cur) not in currency.CODES:
+        if not _listed(cur, currency.CODES):
             yield _currency_hit(reader_path(el, memo), cur, (el.text or "").strip())
     if ctx.family == "cii":
         return
     for v in value_index(ctx).named(*_UBL_AMOUNTS):
-        if isinstance(v, Amount) and _norm(v.currency) not in currency.CODES:
+        if isinstance(v, Amount) and not _listed(v.currency, currency.CODES):
             yield _currency_hit(v.path, v.currency, v.raw)
 
 
