@@ -15,8 +15,7 @@ warnings in XRechnung, several are information in the Extension scenarios).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from operator import itemgetter
+from collections.abc import Iterable, Iterator
 from typing import Any, get_args, get_origin
 
 from lxml import etree
@@ -166,13 +165,8 @@ def _path_keys(p: str) -> tuple[str | None, str | None]:
 # Per model class: the fields that can hold a coded value or a group holding one, with their
 # shape (0 value, 1 list of values, 2 group, 3 list of groups), worked out once from the
 # annotations so the per-document walk skips texts, dates, rates and groups of only those.
-# A plan also holds one getter for all its fields, so the walk reads them in one C call and
-# its Python loop only sees the fields that hold something (most are empty).
-_Getter = Callable[[dict[str, Any]], tuple[Any, ...]]
-_Plan = tuple[tuple[int, ...], _Getter]
+_Plan = tuple[tuple[str, int], ...]
 _PLANS: dict[type, _Plan] = {}
-_NO_FIELDS: _Plan = ((), lambda d: ())
-_FILLED = itemgetter(0)  # (value, shape) pairs whose value is not empty
 
 
 def _inner(ann: Any) -> tuple[Any, bool]:
@@ -186,41 +180,32 @@ def _inner(ann: Any) -> tuple[Any, bool]:
     return ann, False
 
 
-def _getter(names: list[str]) -> _Getter:
-    if len(names) == 1:  # itemgetter of one name returns the value, not a tuple
-        name = names[0]
-        return lambda d: (d[name],)
-    return itemgetter(*names)
-
-
 def _plan(cls: type[BaseModel]) -> _Plan:
     got = _PLANS.get(cls)
     if got is not None:
         return got
-    _PLANS[cls] = _NO_FIELDS  # recursion guard (InvoiceLine holds InvoiceLines)
-    names: list[str] = []
-    shapes: list[int] = []
+    _PLANS[cls] = ()  # recursion guard (InvoiceLine holds InvoiceLines)
+    fields: list[tuple[str, int]] = []
     for name, info in cls.model_fields.items():
         t, many = _inner(info.annotation)
         if not isinstance(t, type):
             continue
         if t in _CODED:
-            shape = 1 if many else 0
-        elif issubclass(t, BaseModel) and not issubclass(t, Value) and (t is cls or _plan(t)[0]):
-            shape = 3 if many else 2
-        else:
-            continue
-        names.append(name)
-        shapes.append(shape)
-    plan = _PLANS[cls] = (tuple(shapes), _getter(names)) if names else _NO_FIELDS
+            fields.append((name, 1 if many else 0))
+        elif issubclass(t, BaseModel) and not issubclass(t, Value) and (t is cls or _plan(t)):
+            fields.append((name, 3 if many else 2))
+    plan = _PLANS[cls] = tuple(fields)
     return plan
 
 
 def _walk(obj: BaseModel, out: list[Value]) -> None:
     """Append the coded values held by ``obj`` and its groups to ``out``, in model order."""
+    d = obj.__dict__
     plan = _PLANS.get(type(obj))
-    shapes, get = _plan(type(obj)) if plan is None else plan
-    for v, shape in filter(_FILLED, zip(get(obj.__dict__), shapes, strict=True)):
+    for name, shape in _plan(type(obj)) if plan is None else plan:
+        v = d[name]
+        if not v:
+            continue
         if shape == 0:
             out.append(v)
         elif shape == 1:
