@@ -242,6 +242,15 @@ def _norm(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+def _listed(text: str | None, codes: frozenset[str]) -> bool:
+    """``normalize-space(text)`` is one of ``codes``.
+
+    No code of our lists holds a blank (they are split at blanks), so a value found as written is
+    already its own normalised form: only the rare value that is not needs normalising.
+    """
+    return text is not None and (text in codes or _norm(text) in codes)
+
+
 def _hit(v: Value, what_de: str, what_en: str, shown: str) -> Hit:
     return Hit(
         v.path,
@@ -253,7 +262,7 @@ def _hit(v: Value, what_de: str, what_en: str, shown: str) -> Hit:
 def _check_values(values: Iterable[Value], codes: frozenset[str], what_de: str,
                   what_en: str) -> Iterator[Hit]:
     for v in values:
-        if _norm(v.raw) not in codes:
+        if not _listed(v.raw, codes):
             yield _hit(v, what_de, what_en, v.raw)
 
 
@@ -262,7 +271,7 @@ def _check_schemes(values: Iterable[Value], codes: frozenset[str], what_de: str,
     """Identifiers (or codes) whose scheme attribute is present but not in ``codes``."""
     for v in values:
         scheme = _scheme(v)
-        if scheme is not None and _norm(scheme) not in codes:
+        if scheme is not None and not _listed(scheme, codes):
             yield _hit(v, what_de, what_en, scheme)
 
 
@@ -311,12 +320,12 @@ def br_cl_03(ctx: Context) -> Iterator[Hit]:
         cur = el.get("currencyID")
         if cur is None and ctx.family == "cii":
             continue  # the CII context needs the attribute
-        if _norm(cur) not in currency.CODES:
+        if not _listed(cur, currency.CODES):
             yield _currency_hit(reader_path(el, memo), cur, (el.text or "").strip())
     if ctx.family == "cii":
         return
     for v in value_index(ctx).named(*_UBL_AMOUNTS):
-        if isinstance(v, Amount) and _norm(v.currency) not in currency.CODES:
+        if isinstance(v, Amount) and not _listed(v.currency, currency.CODES):
             yield _currency_hit(v.path, v.currency, v.raw)
 
 
