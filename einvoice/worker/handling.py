@@ -20,12 +20,13 @@ from einvoice.pipeline import Outcome as PipelineOutcome
 from einvoice.pipeline import process
 from einvoice.routing.table import Route, Router
 from einvoice.worker.envelope import (
+    DocumentInfo,
     Envelope,
     MunicipalityRef,
     RoutingInfo,
     SourceInfo,
-    document_info,
     sha256_hex,
+    to_json,
 )
 from einvoice.worker.topology import ATTEMPTS_HEADER, INTERNAL_HEADERS, Names
 
@@ -133,7 +134,8 @@ class InvoiceHandler:
             outcome=outcome,
             invoice=inv,
             report=rep,
-            document=document_info(msg.body, result.syntax, digest),
+            # to_json writes the base64 text straight into the output.
+            document=DocumentInfo(sha256=digest, syntax=result.syntax, size=len(msg.body), base64=""),
             routing=RoutingInfo(
                 leitweg_id=route.leitweg_id,
                 municipality=MunicipalityRef(id=muni.id, name=muni.name) if muni else None,
@@ -152,7 +154,7 @@ class InvoiceHandler:
                 headers={k: _text(v) for k, v in msg.carried_headers().items()},
             ),
         )
-        body = envelope.model_dump_json(exclude_none=False).encode("utf-8")
+        body = to_json(envelope, msg.body)
         headers = {
             **msg.carried_headers(),
             "x-einvoice-outcome": outcome,
