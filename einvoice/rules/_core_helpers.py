@@ -460,7 +460,7 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
     UBL: ``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'``. CII: ``upper-case(
     ram:TypeCode) = 'VAT'`` as written (``normalize`` trims it first, as BR-CO-17 does).
     """
-    if _all_vat(ctx):
+    if all_vat(ctx):
         return True
     key = (code.path, normalize)
     memo: dict[tuple[str, bool], bool] = ctx.cache.setdefault("core.vat", {})
@@ -470,7 +470,7 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
     return got
 
 
-def _all_vat(ctx: Context) -> bool:
+def all_vat(ctx: Context) -> bool:
     """Whether every tax category of the document is plainly VAT (the usual case; from the index)."""
     got: bool | None = ctx.cache.get("core.all_vat")
     if got is None:

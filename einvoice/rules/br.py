@@ -188,7 +188,9 @@ def br_16(ctx: Context) -> Iterable[Hit]:
 def _texts(el: etree._Element | None, path: str) -> set[str]:
     if el is None:
         return set()
-    return {"".join(str(t) for t in x.itertext()) for x in each(el, path)}
+    # a leaf's string value is its text (an element holding a comment is no leaf: len counts it)
+    return {(x.text or "") if not len(x) else "".join(str(t) for t in x.itertext())
+            for x in each(el, path)}
 
 
 @rule("BR-17", level=E, source=EN, layer="core", bts=("BT-59", "BG-10"))
@@ -219,11 +221,18 @@ def br_17(ctx: Context) -> Iterable[Hit]:
     if p is None:
         return
     names = _texts(p, pairs[0][0])
-    same = [x for a, b in pairs if (x := _texts(p, a) & _texts(s, b))]
     if not names:
         yield hit(payee.path, "Der Zahlungsempfänger (BG-10) hat keinen Namen (BT-59).",
                   "The payee (BG-10) has no name (BT-59).")
-    elif same:
+        return
+    same: list[set[str]] = []
+    for i, (a, b) in enumerate(pairs):
+        mine = names if i == 0 else _texts(p, a)
+        if mine:  # the seller's values are read only for what the payee has
+            shared_here = mine & _texts(s, b)
+            if shared_here:
+                same.append(shared_here)
+    if same:
         shared = ", ".join(sorted(set().union(*same)))
         yield hit(payee.path,
                   f"Der Zahlungsempfänger (BG-10) stimmt in Name oder Kennung mit dem Verkäufer überein "

@@ -19,6 +19,7 @@ from einvoice.model.values import parse_decimal
 from einvoice.rules._core_helpers import (
     HUNDRED,
     ZERO,
+    all_vat,
     breakdown_contexts,
     cents,
     clark,
@@ -89,7 +90,13 @@ def br_co_03(ctx: Context) -> Iterable[Hit]:
 def br_co_04(ctx: Context) -> Iterable[Hit]:
     """BR-CO-04: Each invoice line (BG-25) shall be categorized with a VAT category code (BT-151)."""
     ubl = ctx.family == "ubl"
+    # When every tax category of the document is plainly VAT, a line whose first category has
+    # a code passes both the XML test and the model test below: the reader took that code from
+    # the line's first category element. Only the other lines need the XML.
+    plain_vat = all_vat(ctx)
     for line in rule_lines(ctx):
+        if plain_vat and line.vat is not None and line.vat.category_code is not None:
+            continue
         el = element_at(ctx, line.path) if line.path else None
         if el is not None:
             # any category of the line will do (a line may carry several in the XML)
