@@ -205,6 +205,14 @@ def category_codes(inv: Invoice) -> Iterator[str]:
             yield line.vat.category_code.raw
 
 
+def category_code_set(ctx: Context) -> frozenset[str]:
+    """:func:`category_codes` of the document as a set, worked out once per document."""
+    got: frozenset[str] | None = ctx.cache.get("core.category_codes")
+    if got is None:
+        got = ctx.cache["core.category_codes"] = frozenset(category_codes(ctx.invoice))
+    return got
+
+
 def hit(location: str, de: str, en: str) -> Hit:
     return Hit(location, de, en)
 

@@ -44,7 +44,7 @@ from einvoice.rules._core_helpers import (
     xml_text,
     xround,
 )
-from einvoice.rules._xr_helpers import doc, xpath_of
+from einvoice.rules._xr_helpers import Doc, doc, xpath_of
 from einvoice.rules.registry import Context, Hit, rule
 
 CENT = Decimal("0.01")
@@ -174,6 +174,20 @@ def _vat_ids(ctx: Context) -> Iterable[tuple[str, Identifier]]:
             yield bt, v
 
 
+def _registration_ids(d: Doc) -> list[etree._Element]:
+    """The ``ram:ID`` children of the tax registrations, in document order.
+
+    Asking the few registrations for their children is cheaper than checking the parent of
+    every ``ram:ID`` of the document; registrations nested in one another (schema-invalid) would
+    interleave, so then the IDs are taken the long way round, in document order.
+    """
+    tag, ident = clark("ram:SpecifiedTaxRegistration"), clark("ram:ID")
+    regs = d.all(tag)
+    if any(next(r.iterancestors(tag), None) is not None for r in regs):
+        return d.under(ident, tag)
+    return [i for r in regs for i in r.iterchildren(ident)]
+
+
 @rule("BR-CO-09", level=E, source=EN, layer="core", bts=("BT-31", "BT-48", "BT-63"))
 def br_co_09(ctx: Context) -> Iterable[Hit]:
     """BR-CO-09: VAT identifiers (BT-31, BT-48, BT-63) shall start with an ISO 3166-1 alpha-2 prefix "
@@ -192,8 +206,7 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
                 cid = first(pts, "cbc:CompanyID")
                 found.append((pts, (cid.text or "") if cid is not None else ""))
     else:
-        found = [(i, i.text or "")
-                 for i in d.under(clark("ram:ID"), clark("ram:SpecifiedTaxRegistration"))
+        found = [(i, i.text or "") for i in _registration_ids(d)
                  if i.get("schemeID") == "VA"]
     seller = "cac:AccountingSupplierParty" if ctx.family == "ubl" else "ram:SellerTradeParty"
     if not d.all(clark(seller)):  # a hand-built context without the XML: the model's identifiers
@@ -379,8 +392,12 @@ def cii_summation(ctx: Context) -> etree._Element | None:
 
 
 def cii_tax_total_amounts(ctx: Context) -> list[etree._Element]:
-    s = cii_summation(ctx)
-    return [] if s is None else list(each(s, "ram:TaxTotalAmount"))
+    """The header tax total amounts (BT-110/BT-111), listed once per document (do not mutate)."""
+    got: list[etree._Element] | None = ctx.cache.get("core.cii_tax_totals")
+    if got is None:
+        s = cii_summation(ctx)
+        got = ctx.cache["core.cii_tax_totals"] = [] if s is None else list(each(s, "ram:TaxTotalAmount"))
+    return got
 
 
 @rule("BR-CO-14", level=E, source=EN, layer="core", bts=("BT-110", "BT-117"))
