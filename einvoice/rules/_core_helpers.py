@@ -285,8 +285,11 @@ def line_allowance_contexts(
     ch: list[tuple[InvoiceLine, LineCharge]] = []
     if ctx.family == "ubl":
         for line in lines:
-            al.extend((line, a) for a in line.allowances)
-            ch.extend((line, c) for c in line.charges)
+            # most lines have neither: skip building the pairs for them
+            if line.allowances:
+                al.extend((line, a) for a in line.allowances)
+            if line.charges:
+                ch.extend((line, c) for c in line.charges)
     else:
         els: list[object] | None = None
         for i, line in enumerate(lines):

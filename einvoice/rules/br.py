@@ -34,9 +34,9 @@ E: Final = "error"
 EN: Final = "en16931"
 
 
-def _root_missing(ctx: Context, ok: bool, de: str, en: str) -> Iterable[Hit]:
-    if not ok:
-        yield hit(root_path(ctx), de, en)
+def _root_missing(ctx: Context, ok: bool, de: str, en: str) -> tuple[Hit, ...]:
+    # a tuple, not a generator: these rules run on every document and almost never fire
+    return () if ok else (hit(root_path(ctx), de, en),)
 
 
 @rule("BR-01", level=E, source=EN, layer="core", bts=("BT-24",))
@@ -490,6 +490,12 @@ def _address_without_scheme(ctx: Context, party: Seller | Buyer | None) -> str |
     if ctx.family == "ubl":
         ea = party.electronic_address
         return ea.path if ea is not None and ea.scheme is None else None
+    ea = party.electronic_address
+    if (ea is not None and ea.scheme is not None and ea.scheme.strip(" \t\r\n")
+            and ea.path == f"{party.path}/ram:URIUniversalCommunication/ram:URIID"):
+        # an unindexed path: the party's only communication element and its only URI
+        # identifier, so the XML below would find this very identifier and its scheme
+        return None
     el = element_at(ctx, party.path)
     comm = first(el, "ram:URIUniversalCommunication") if el is not None else None
     if comm is None:
