@@ -345,7 +345,9 @@ def each(el: etree._Element | None, path: str) -> Iterator[etree._Element]:
         return iter(())
     steps = _PATH_STEPS.get(path) or _path_steps(path)
     if len(steps) == 1:
-        return iter(_children(el, steps[0]))
+        step = steps[0]
+        # lxml's own iterator over the named children: no list in between
+        return el.iterchildren(step) if step != "*" else iter(_children(el, step))
     cur = [el]
     for step in steps:
         cur = [c for x in cur for c in _children(x, step)]
@@ -361,6 +363,14 @@ def first(el: etree._Element | None, path: str) -> etree._Element | None:
     steps = _PATH_STEPS.get(path) or _path_steps(path)
     if len(steps) == 1 and steps[0] != "*":
         return next(el.iterchildren(steps[0]), None)
+    if len(steps) == 2 and "*" not in steps:
+        # the common ``a/b``: a plain loop instead of the recursive search's generators
+        outer, inner = steps
+        for c in el.iterchildren(outer):
+            found = next(c.iterchildren(inner), None)
+            if found is not None:
+                return found
+        return None
     return _first(el, steps, 0)
 
 
