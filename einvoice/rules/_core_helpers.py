@@ -205,6 +205,14 @@ def category_codes(inv: Invoice) -> Iterator[str]:
             yield line.vat.category_code.raw
 
 
+def category_code_set(ctx: Context) -> frozenset[str]:
+    """:func:`category_codes` of the document as a set, worked out once per document."""
+    got: frozenset[str] | None = ctx.cache.get("core.category_codes")
+    if got is None:
+        got = ctx.cache["core.category_codes"] = frozenset(category_codes(ctx.invoice))
+    return got
+
+
 def hit(location: str, de: str, en: str) -> Hit:
     return Hit(location, de, en)
 
@@ -277,8 +285,11 @@ def line_allowance_contexts(
     ch: list[tuple[InvoiceLine, LineCharge]] = []
     if ctx.family == "ubl":
         for line in lines:
-            al.extend((line, a) for a in line.allowances)
-            ch.extend((line, c) for c in line.charges)
+            # most lines have neither: skip building the pairs for them
+            if line.allowances:
+                al.extend((line, a) for a in line.allowances)
+            if line.charges:
+                ch.extend((line, c) for c in line.charges)
     else:
         els: list[object] | None = None
         for i, line in enumerate(lines):
@@ -334,7 +345,9 @@ def each(el: etree._Element | None, path: str) -> Iterator[etree._Element]:
         return iter(())
     steps = _PATH_STEPS.get(path) or _path_steps(path)
     if len(steps) == 1:
-        return iter(_children(el, steps[0]))
+        step = steps[0]
+        # lxml's own iterator over the named children: no list in between
+        return el.iterchildren(step) if step != "*" else iter(_children(el, step))
     cur = [el]
     for step in steps:
         cur = [c for x in cur for c in _children(x, step)]
@@ -350,6 +363,14 @@ def first(el: etree._Element | None, path: str) -> etree._Element | None:
     steps = _PATH_STEPS.get(path) or _path_steps(path)
     if len(steps) == 1 and steps[0] != "*":
         return next(el.iterchildren(steps[0]), None)
+    if len(steps) == 2 and "*" not in steps:
+        # the common ``a/b``: a plain loop instead of the recursive search's generators
+        outer, inner = steps
+        for c in el.iterchildren(outer):
+            found = next(c.iterchildren(inner), None)
+            if found is not None:
+                return found
+        return None
     return _first(el, steps, 0)
 
 
@@ -460,7 +481,7 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
     UBL: ``cac:TaxScheme/normalize-space(upper-case(cbc:ID)) = 'VAT'``. CII: ``upper-case(
     ram:TypeCode) = 'VAT'`` as written (``normalize`` trims it first, as BR-CO-17 does).
     """
-    if _all_vat(ctx):
+    if all_vat(ctx):
         return True
     key = (code.path, normalize)
     memo: dict[tuple[str, bool], bool] = ctx.cache.setdefault("core.vat", {})
@@ -470,7 +491,7 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
     return got
 
 
-def _all_vat(ctx: Context) -> bool:
+def all_vat(ctx: Context) -> bool:
     """Whether every tax category of the document is plainly VAT (the usual case; from the index)."""
     got: bool | None = ctx.cache.get("core.all_vat")
     if got is None:

@@ -34,9 +34,9 @@ E: Final = "error"
 EN: Final = "en16931"
 
 
-def _root_missing(ctx: Context, ok: bool, de: str, en: str) -> Iterable[Hit]:
-    if not ok:
-        yield hit(root_path(ctx), de, en)
+def _root_missing(ctx: Context, ok: bool, de: str, en: str) -> tuple[Hit, ...]:
+    # a tuple, not a generator: these rules run on every document and almost never fire
+    return () if ok else (hit(root_path(ctx), de, en),)
 
 
 @rule("BR-01", level=E, source=EN, layer="core", bts=("BT-24",))
@@ -188,7 +188,9 @@ def br_16(ctx: Context) -> Iterable[Hit]:
 def _texts(el: etree._Element | None, path: str) -> set[str]:
     if el is None:
         return set()
-    return {"".join(str(t) for t in x.itertext()) for x in each(el, path)}
+    # a leaf's string value is its text (an element holding a comment is no leaf: len counts it)
+    return {(x.text or "") if not len(x) else "".join(str(t) for t in x.itertext())
+            for x in each(el, path)}
 
 
 @rule("BR-17", level=E, source=EN, layer="core", bts=("BT-59", "BG-10"))
@@ -219,11 +221,18 @@ def br_17(ctx: Context) -> Iterable[Hit]:
     if p is None:
         return
     names = _texts(p, pairs[0][0])
-    same = [x for a, b in pairs if (x := _texts(p, a) & _texts(s, b))]
     if not names:
         yield hit(payee.path, "Der Zahlungsempfänger (BG-10) hat keinen Namen (BT-59).",
                   "The payee (BG-10) has no name (BT-59).")
-    elif same:
+        return
+    same: list[set[str]] = []
+    for i, (a, b) in enumerate(pairs):
+        mine = names if i == 0 else _texts(p, a)
+        if mine:  # the seller's values are read only for what the payee has
+            shared_here = mine & _texts(s, b)
+            if shared_here:
+                same.append(shared_here)
+    if same:
         shared = ", ".join(sorted(set().union(*same)))
         yield hit(payee.path,
                   f"Der Zahlungsempfänger (BG-10) stimmt in Name oder Kennung mit dem Verkäufer überein "
@@ -481,6 +490,12 @@ def _address_without_scheme(ctx: Context, party: Seller | Buyer | None) -> str |
     if ctx.family == "ubl":
         ea = party.electronic_address
         return ea.path if ea is not None and ea.scheme is None else None
+    ea = party.electronic_address
+    if (ea is not None and ea.scheme is not None and ea.scheme.strip(" \t\r\n")
+            and ea.path == f"{party.path}/ram:URIUniversalCommunication/ram:URIID"):
+        # an unindexed path: the party's only communication element and its only URI
+        # identifier, so the XML below would find this very identifier and its scheme
+        return None
     el = element_at(ctx, party.path)
     comm = first(el, "ram:URIUniversalCommunication") if el is not None else None
     if comm is None:

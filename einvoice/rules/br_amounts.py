@@ -21,11 +21,13 @@ E: Final = "error"
 EN: Final = "en16931"
 
 
-def _total_missing(ctx: Context, field: str, de: str, en: str) -> Iterable[Hit]:
+def _total_missing(ctx: Context, field: str, de: str, en: str) -> tuple[Hit, ...]:
+    # a tuple, not a generator: these rules run on every document and almost never fire
     t = ctx.invoice.totals
     if t is not None and getattr(t, field) is None:
-        yield hit(t.path, f"In den Gesamtbeträgen (BG-22) fehlt {de}.", "The document totals (BG-22) "
-                                                                        f"lack {en}.")
+        return (hit(t.path, f"In den Gesamtbeträgen (BG-22) fehlt {de}.", "The document totals (BG-22) "
+                                                                          f"lack {en}."),)
+    return ()
 
 
 @rule("BR-12", level=E, source=EN, layer="core", bts=("BT-106",))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Final
 
 from einvoice.model import Invoice
-from einvoice.rules._core_helpers import all_lines, category_codes, hit, root_path
+from einvoice.rules._core_helpers import all_lines, category_code_set, hit, root_path
 from einvoice.rules.registry import Context, Hit, rule
 
 E: Final = "error"
@@ -33,7 +33,7 @@ def _country_codes(ctx: Context) -> Iterator[str]:
 @rule("BR-B-01", level=E, source=EN, layer="core", bts=("BT-151", "BT-95", "BT-102"))
 def br_b_01(ctx: Context) -> Iterable[Hit]:
     """BR-B-01: An invoice with VAT category "Split payment" (B) shall be a domestic Italian invoice."""
-    if "B" not in set(category_codes(ctx.invoice)):
+    if "B" not in category_code_set(ctx):
         return
     foreign = sorted({c for c in _country_codes(ctx) if c != "IT"})
     if foreign:
@@ -51,6 +51,9 @@ def br_b_02(ctx: Context) -> Iterable[Hit]:
     The UBL test looks for S in lines and document allowances/charges only (its breakdown term
     names an element that does not exist); CII looks at every category code.
     """
+    codes = category_code_set(ctx)
+    if "B" not in codes:  # every term below reads a subset of these codes
+        return
     inv = ctx.invoice
     if ctx.family == "ubl":
         ac = [x.vat_category_code.raw for x in inv.allowances if x.vat_category_code is not None]
@@ -61,7 +64,6 @@ def br_b_02(ctx: Context) -> Iterable[Hit]:
         has_b = "B" in breakdown or "B" in ac or "B" in lines
         has_s = "S" in ac or "S" in lines
     else:
-        codes = set(category_codes(inv))
         has_b, has_s = "B" in codes, "S" in codes
     if has_b and has_s:
         yield hit(root_path(ctx), "Umsatzsteuerkategorie B (Split Payment) und S (Normalsatz) dürfen "

@@ -8,6 +8,7 @@ The UBL and CII tests of several rules are not the same formula; the differences
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -19,6 +20,7 @@ from einvoice.model.values import parse_decimal
 from einvoice.rules._core_helpers import (
     HUNDRED,
     ZERO,
+    all_vat,
     breakdown_contexts,
     cents,
     clark,
@@ -43,7 +45,7 @@ from einvoice.rules._core_helpers import (
     xml_text,
     xround,
 )
-from einvoice.rules._xr_helpers import doc, xpath_of
+from einvoice.rules._xr_helpers import Doc, doc, xpath_of
 from einvoice.rules.registry import Context, Hit, rule
 
 CENT = Decimal("0.01")
@@ -89,7 +91,13 @@ def br_co_03(ctx: Context) -> Iterable[Hit]:
 def br_co_04(ctx: Context) -> Iterable[Hit]:
     """BR-CO-04: Each invoice line (BG-25) shall be categorized with a VAT category code (BT-151)."""
     ubl = ctx.family == "ubl"
+    # When every tax category of the document is plainly VAT, a line whose first category has
+    # a code passes both the XML test and the model test below: the reader took that code from
+    # the line's first category element. Only the other lines need the XML.
+    plain_vat = all_vat(ctx)
     for line in rule_lines(ctx):
+        if plain_vat and line.vat is not None and line.vat.category_code is not None:
+            continue
         el = element_at(ctx, line.path) if line.path else None
         if el is not None:
             # any category of the line will do (a line may carry several in the XML)
@@ -167,6 +175,20 @@ def _vat_ids(ctx: Context) -> Iterable[tuple[str, Identifier]]:
             yield bt, v
 
 
+def _registration_ids(d: Doc) -> list[etree._Element]:
+    """The ``ram:ID`` children of the tax registrations, in document order.
+
+    Asking the few registrations for their children is cheaper than checking the parent of
+    every ``ram:ID`` of the document; registrations nested in one another (schema-invalid) would
+    interleave, so then the IDs are taken the long way round, in document order.
+    """
+    tag, ident = clark("ram:SpecifiedTaxRegistration"), clark("ram:ID")
+    regs = d.all(tag)
+    if any(next(r.iterancestors(tag), None) is not None for r in regs):
+        return d.under(ident, tag)
+    return [i for r in regs for i in r.iterchildren(ident)]
+
+
 @rule("BR-CO-09", level=E, source=EN, layer="core", bts=("BT-31", "BT-48", "BT-63"))
 def br_co_09(ctx: Context) -> Iterable[Hit]:
     """BR-CO-09: VAT identifiers (BT-31, BT-48, BT-63) shall start with an ISO 3166-1 alpha-2 prefix "
@@ -185,8 +207,7 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
                 cid = first(pts, "cbc:CompanyID")
                 found.append((pts, (cid.text or "") if cid is not None else ""))
     else:
-        found = [(i, i.text or "")
-                 for i in d.under(clark("ram:ID"), clark("ram:SpecifiedTaxRegistration"))
+        found = [(i, i.text or "") for i in _registration_ids(d)
                  if i.get("schemeID") == "VA"]
     seller = "cac:AccountingSupplierParty" if ctx.family == "ubl" else "ram:SellerTradeParty"
     if not d.all(clark(seller)):  # a hand-built context without the XML: the model's identifiers
@@ -360,6 +381,15 @@ def _ubl_tax_totals(ctx: Context) -> list[etree._Element]:
     return got
 
 
+def _ubl_tax_amounts(ctx: Context) -> list[list[etree._Element]]:
+    """The ``cbc:TaxAmount`` children of each ``cac:TaxTotal`` (BR-CO-14 and BR-CO-15 read both)."""
+    got: list[list[etree._Element]] | None = ctx.cache.get("core.ubl_taxamounts")
+    if got is None:
+        tag = clark("cbc:TaxAmount")
+        got = ctx.cache["core.ubl_taxamounts"] = [list(tt.iterchildren(tag)) for tt in _ubl_tax_totals(ctx)]
+    return got
+
+
 def cii_summation(ctx: Context) -> etree._Element | None:
     if "core.cii_sum" not in ctx.cache:
         ctx.cache["core.cii_sum"] = first(
@@ -372,8 +402,12 @@ def cii_summation(ctx: Context) -> etree._Element | None:
 
 
 def cii_tax_total_amounts(ctx: Context) -> list[etree._Element]:
-    s = cii_summation(ctx)
-    return [] if s is None else list(each(s, "ram:TaxTotalAmount"))
+    """The header tax total amounts (BT-110/BT-111), listed once per document (do not mutate)."""
+    got: list[etree._Element] | None = ctx.cache.get("core.cii_tax_totals")
+    if got is None:
+        s = cii_summation(ctx)
+        got = ctx.cache["core.cii_tax_totals"] = [] if s is None else list(each(s, "ram:TaxTotalAmount"))
+    return got
 
 
 @rule("BR-CO-14", level=E, source=EN, layer="core", bts=("BT-110", "BT-117"))
@@ -384,7 +418,7 @@ def br_co_14(ctx: Context) -> Iterable[Hit]:
     amount in the invoice currency against all breakdowns (xs:double).
     """
     if ctx.family == "ubl":
-        for i, tt in enumerate(_ubl_tax_totals(ctx), 1):
+        for i, (tt, amounts) in enumerate(zip(_ubl_tax_totals(ctx), _ubl_tax_amounts(ctx), strict=True), 1):
             subs = list(each(tt, "cac:TaxSubtotal"))
             if not subs:
                 continue
@@ -394,7 +428,7 @@ def br_co_14(ctx: Context) -> Iterable[Hit]:
                     v = _xml_decimal(amt)
                     if v is not None:
                         s += v
-            got = _xml_decimal(first(tt, "cbc:TaxAmount"))
+            got = _xml_decimal(amounts[0] if amounts else None)
             expect = cents(s)
             if got is None or got != expect:
                 n = len(_ubl_tax_totals(ctx))
@@ -440,8 +474,7 @@ def br_co_15(ctx: Context) -> Iterable[Hit]:
     excl = dec(t.tax_exclusive) if t is not None else None
     code = xml_text(ctx, cur)
     if ctx.family == "ubl":
-        vats = [a for tt in _ubl_tax_totals(ctx) for a in each(tt, "cbc:TaxAmount")
-                if a.get("currencyID") == code]
+        vats = [a for amounts in _ubl_tax_amounts(ctx) for a in amounts if a.get("currencyID") == code]
         vat = _xml_decimal(vats[0]) if len(vats) == 1 else None
         ok = len(vats) == 1 and _eq(incl, _c(_add(excl, vat)))
     else:
@@ -680,6 +713,36 @@ def _vat_scheme(el: etree._Element) -> bool:
                for x in each(el, "cac:TaxScheme/cbc:ID"))
 
 
+_POSITIONS = re.compile(r"\[[0-9]+\]")
+
+
+def _read_from(v: Identifier | None, parent: str, steps: str) -> bool:
+    """Whether the reader took ``v`` from an element ``parent/steps`` (any positions in ``steps``)."""
+    if v is None or not v.path.startswith(parent + "/"):
+        return False
+    return _POSITIONS.sub("", v.path[len(parent) + 1:]) == steps
+
+
+def _seller_id_in_model(ctx: Context) -> bool:
+    """Whether the model proves that BR-CO-26's XML test passes (the usual case).
+
+    An identifier the reader took from the element the test looks at is one the test finds.
+    The parent path is unindexed, so it names the first (only) such element, as the test does.
+    """
+    s = ctx.invoice.seller
+    if s is None:
+        return False
+    if ctx.family == "ubl":
+        party = f"{root_path(ctx)}/cac:AccountingSupplierParty/cac:Party"
+        return (any(_read_from(i, party, "cac:PartyIdentification/cbc:ID") for i in s.identifiers)
+                or _read_from(s.legal_registration_id, party, "cac:PartyLegalEntity/cbc:CompanyID"))
+    return (any(_read_from(i, s.path, "ram:ID") or _read_from(i, s.path, "ram:GlobalID")
+                for i in s.identifiers)
+            or _read_from(s.legal_registration_id, s.path, "ram:SpecifiedLegalOrganization/ram:ID")
+            or (s.vat_identifier is not None and s.vat_identifier.scheme == "VA"
+                and _read_from(s.vat_identifier, s.path, "ram:SpecifiedTaxRegistration/ram:ID")))
+
+
 @rule("BR-CO-26", level=E, source=EN, layer="core", bts=("BT-29", "BT-30", "BT-31"))
 def br_co_26(ctx: Context) -> Iterable[Hit]:
     """BR-CO-26: The seller shall have an identifier (BT-29), registration id (BT-30) or VAT id (BT-31).
@@ -687,6 +750,8 @@ def br_co_26(ctx: Context) -> Iterable[Hit]:
     Read from the seller element: any party identifier counts (also one with scheme SEPA), and
     in CII a global identifier without scheme too.
     """
+    if _seller_id_in_model(ctx):
+        return
     if ctx.family == "ubl":
         el = first(ctx.root, "cac:AccountingSupplierParty")
         if el is None:

@@ -30,18 +30,19 @@ E: Final = "error"
 EN: Final = "en16931"
 
 
-def _too_many(ctx: Context, v: Amount | None, bt: str, de_name: str, en_name: str) -> Iterable[Hit]:
+def _too_many(ctx: Context, v: Amount | None, bt: str, de_name: str, en_name: str) -> tuple[Hit, ...]:
+    # a tuple, not a generator: called for every amount of every document, rarely fires
     if v is not None and decimals(ctx, v) > 2:
-        yield hit(v.path, f"{de_name} ({bt}) {show(v)} hat mehr als zwei Nachkommastellen.",
-                  f"The {en_name} ({bt}) {show(v)} has more than two decimals.")
+        return (hit(v.path, f"{de_name} ({bt}) {show(v)} hat mehr als zwei Nachkommastellen.",
+                    f"The {en_name} ({bt}) {show(v)} has more than two decimals."),)
+    return ()
 
 
 def _total(
     ctx: Context, get: Callable[[DocumentTotals], Amount | None], bt: str, de: str, en: str
-) -> Iterable[Hit]:
+) -> tuple[Hit, ...]:
     t = ctx.invoice.totals
-    if t is not None:
-        yield from _too_many(ctx, get(t), bt, de, en)
+    return _too_many(ctx, get(t), bt, de, en) if t is not None else ()
 
 
 @rule("BR-DEC-01", level=E, source=EN, layer="decimal", bts=("BT-92",))
