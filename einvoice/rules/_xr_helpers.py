@@ -391,19 +391,29 @@ class Doc:
         m = self._kids.get(tag)
         if m is not None:
             return m.get(el, _NONE)
-        every = self.by_tag.get(tag, _NONE)
-        if len(every) > _MAP_LIMIT:
+        if len(self.by_tag.get(tag, _NONE)) > _MAP_LIMIT:
             return list(el.iterchildren(tag))
-        m = {}
-        for e in every:
-            p = e.getparent()
-            lst = m.get(p)
-            if lst is None:
-                m[p] = [e]
-            else:
-                lst.append(e)
-        self._kids[tag] = m
-        return m.get(el, _NONE)
+        return self.children_map(tag).get(el, _NONE)
+
+    def children_map(self, tag: str) -> dict[El | None, list[El]]:
+        """Every element ``tag`` grouped by its parent, in document order (do not mutate).
+
+        Built once per tag whatever its count: a rule that visits every line asks each line
+        for its children, and one ``getparent()`` per element is far cheaper than one
+        ``iterchildren(tag)`` per line.
+        """
+        m = self._kids.get(tag)
+        if m is None:
+            m = {}
+            for e in self.by_tag.get(tag, _NONE):
+                p = e.getparent()
+                lst = m.get(p)
+                if lst is None:
+                    m[p] = [e]
+                else:
+                    lst.append(e)
+            self._kids[tag] = m
+        return m
 
     def kid(self, el: El | None, tag: str) -> El | None:
         found = self.kids(el, tag)

@@ -512,25 +512,23 @@ def peppol_r101(ctx: Context) -> Iterator[Hit]:
             )
 
 
-def _children_by_tag(el: El | None) -> dict[str, list[El]]:
-    """One look at an element's children, grouped by tag (cheaper than one lookup per name)."""
-    out: dict[str, list[El]] = {}
-    if el is None:
-        return out
-    for c in el:
-        t = c.tag
-        if t.__class__ is str:
-            lst = out.get(t)
-            if lst is None:
-                out[t] = [c]
-            else:
-                lst.append(c)
-    return out
+class _Children:
+    """The children of one tag under any parent, from the document index (one map per tag)."""
 
+    def __init__(self, d: Doc) -> None:
+        self._map = d.children_map
 
-def _one(groups: dict[str, list[El]], tag: str) -> El | None:
-    found = groups.get(tag)
-    return found[0] if found else None
+    def all(self, el: El | None, tag: str) -> list[El]:
+        if el is None:
+            return _NONE_LIST
+        return self._map(tag).get(el, _NONE_LIST)
+
+    def one(self, el: El | None, tag: str) -> El | None:
+        """The first child ``tag`` of ``el`` (None when there is none)."""
+        if el is None:
+            return None
+        found = self._map(tag).get(el)
+        return found[0] if found else None
 
 
 _NONE_LIST: list[El] = []
@@ -541,19 +539,18 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 
 
-def _line_sums(acs: list[El], cii: bool, indicator: str) -> Decimal | None:
+def _line_sums(ch: _Children, acs: list[El], cii: bool, indicator: str) -> Decimal | None:
     """Rounded sum of the allowance (``false``) or charge (``true``) amounts of one line."""
     total = _ZERO
     picked = False
     for ac in acs:
-        kids = _children_by_tag(ac)
-        ind = kids.get(_CHARGE_INDICATOR_CII if cii else _CHARGE_INDICATOR_UBL)
+        ind = ch.all(ac, _CHARGE_INDICATOR_CII if cii else _CHARGE_INDICATOR_UBL)
         if cii and ind:
-            ind = [i for x in ind for i in x.iterchildren(UDT_INDICATOR)]
+            ind = [i for x in ind for i in ch.all(x, UDT_INDICATOR)]
         if normalize(string_value(ind[0]) if ind else "") != indicator:
             continue
         picked = True
-        for a in kids.get(_AC_AMOUNT_CII if cii else _AC_AMOUNT_UBL, _NONE_LIST):
+        for a in ch.all(ac, _AC_AMOUNT_CII if cii else _AC_AMOUNT_UBL):
             v = el_decimal(a)
             if v is None:
                 return None
@@ -576,37 +573,38 @@ def _nonzero_or_none(el: El | None) -> Decimal | None:
     return v if v is not None and v != 0 else None
 
 
-def _line_figures_cii(ln: El) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
+def _line_figures_cii(
+    ch: _Children, ln: El
+) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
     """(net amount, quantity, net price, base quantity, allowances/charges) of a CII line."""
-    kids = _children_by_tag(ln)
-    settle = _children_by_tag(_one(kids, ram("SpecifiedLineTradeSettlement")))
-    summ = _one(settle, ram("SpecifiedTradeSettlementLineMonetarySummation"))
-    net = _dec_or(_one(_children_by_tag(summ), ram("LineTotalAmount")), _ZERO)
-    delivery = _children_by_tag(_one(kids, ram("SpecifiedLineTradeDelivery")))
-    qty = _dec_or(_one(delivery, ram("BilledQuantity")), _ONE)
-    agr = _children_by_tag(_one(kids, ram("SpecifiedLineTradeAgreement")))
-    net_price = _children_by_tag(_one(agr, ram("NetPriceProductTradePrice")))
-    gross_price = _children_by_tag(_one(agr, ram("GrossPriceProductTradePrice")))
-    price = _dec_or(_one(net_price, ram("ChargeAmount")), _ZERO)
+    one = ch.one
+    settle = one(ln, ram("SpecifiedLineTradeSettlement"))
+    summ = one(settle, ram("SpecifiedTradeSettlementLineMonetarySummation"))
+    net = _dec_or(one(summ, ram("LineTotalAmount")), _ZERO)
+    qty = _dec_or(one(one(ln, ram("SpecifiedLineTradeDelivery")), ram("BilledQuantity")), _ONE)
+    agr = one(ln, ram("SpecifiedLineTradeAgreement"))
+    net_price = one(agr, ram("NetPriceProductTradePrice"))
+    gross_price = one(agr, ram("GrossPriceProductTradePrice"))
+    price = _dec_or(one(net_price, ram("ChargeAmount")), _ZERO)
     base = (
-        _nonzero_or_none(_one(net_price, ram("BasisQuantity")))
-        or _nonzero_or_none(_one(gross_price, ram("BasisQuantity")))
+        _nonzero_or_none(one(net_price, ram("BasisQuantity")))
+        or _nonzero_or_none(one(gross_price, ram("BasisQuantity")))
         or _ONE
     )
-    return net, qty, price, base, settle.get(ram("SpecifiedTradeAllowanceCharge"), _NONE_LIST)
+    return net, qty, price, base, ch.all(settle, ram("SpecifiedTradeAllowanceCharge"))
 
 
 def _line_figures_ubl(
-    ln: El, invoice: bool
+    ch: _Children, ln: El, invoice: bool
 ) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
     """(net amount, quantity, net price, base quantity, allowances/charges) of a UBL line."""
-    kids = _children_by_tag(ln)
-    net = _dec_or(_one(kids, cbc("LineExtensionAmount")), _ZERO)
-    qty = _dec_or(_one(kids, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), _ONE)
-    price_kids = _children_by_tag(_one(kids, cac("Price")))
-    price = _dec_or(_one(price_kids, cbc("PriceAmount")), _ZERO)
-    base = _nonzero_or_none(_one(price_kids, cbc("BaseQuantity"))) or _ONE
-    return net, qty, price, base, kids.get(cac("AllowanceCharge"), _NONE_LIST)
+    one = ch.one
+    net = _dec_or(one(ln, cbc("LineExtensionAmount")), _ZERO)
+    qty = _dec_or(one(ln, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), _ONE)
+    price_el = one(ln, cac("Price"))
+    price = _dec_or(one(price_el, cbc("PriceAmount")), _ZERO)
+    base = _nonzero_or_none(one(price_el, cbc("BaseQuantity"))) or _ONE
+    return net, qty, price, base, ch.all(ln, cac("AllowanceCharge"))
 
 
 @_p("PEPPOL-EN16931-R120", "warning", ("BT-131", "BT-129", "BT-146", "BT-149"))
@@ -616,10 +614,12 @@ def peppol_r120(ctx: Context) -> Iterator[Hit]:
     tol = d.slack_value()
     cii = d.cii
     invoice = ctx.root.tag == UBL_INVOICE_ROOT
+    # Every line asks for the same few child tags: one parent map per tag answers them all.
+    ch = _Children(d)
     for ln in _lines(ctx):
-        net, qty, price, base, acs = _line_figures_cii(ln) if cii else _line_figures_ubl(ln, invoice)
-        allowances = _line_sums(acs, cii, "false")
-        charges = _line_sums(acs, cii, "true")
+        net, qty, price, base, acs = _line_figures_cii(ch, ln) if cii else _line_figures_ubl(ch, ln, invoice)
+        allowances = _line_sums(ch, acs, cii, "false")
+        charges = _line_sums(ch, acs, cii, "true")
         if net is None or qty is None or price is None or allowances is None or charges is None:
             continue
         expected = DEC.add(DEC.multiply(qty, DEC.divide(price, base)), charges) - allowances
