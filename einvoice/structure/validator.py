@@ -124,7 +124,7 @@ class Walk:
         parts = ct.particles
         pos = -1
         cnt = 0
-        for child in el:
+        for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
             if tail and not mixed and not (tail.isspace() and tail.isascii()):
@@ -202,7 +202,7 @@ class Walk:
             self.stray_text(el, t)
         states = ct.states
         state = states[0]
-        for child in el:
+        for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             if tail and not mixed and not (tail.isspace() and tail.isascii()):
                 self.stray_text(el, tail)
