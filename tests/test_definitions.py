@@ -33,7 +33,8 @@ NAMES = Names("proc.x")  # a prefix with a regex metacharacter on purpose
 
 
 def perms() -> dict[str, dict[str, str]]:
-    pw = {u.name: "pw" for u in users(NAMES, TABLE)}
+    # A hyphen never occurs in base64, so the password cannot turn up inside a hash by chance.
+    pw = {u.name: "plain-secret" for u in users(NAMES, TABLE)}
     defs = export(NAMES, TABLE, vhost="v", passwords=pw)
     return {p["user"]: p for p in defs["permissions"]}
 
@@ -76,7 +77,8 @@ def test_worker_and_admin_stay_inside_the_procedure() -> None:
 
 
 def test_queues_match_what_the_worker_declares() -> None:
-    pw = {u.name: "pw" for u in users(NAMES, TABLE)}
+    # A hyphen never occurs in base64, so the password cannot turn up inside a hash by chance.
+    pw = {u.name: "plain-secret" for u in users(NAMES, TABLE)}
     defs = export(NAMES, TABLE, vhost="v", passwords=pw, quorum=True, retry_delay_ms=1234,
                   delivery_limit=7)
     p = plan(NAMES, TABLE, quorum=True, retry_delay_ms=1234, delivery_limit=7)
@@ -86,7 +88,7 @@ def test_queues_match_what_the_worker_declares() -> None:
         (b.exchange, b.queue) for b in p.bindings}
     assert defs["vhosts"][0]["name"] == "v"
     assert {u["name"] for u in defs["users"]} == set(pw)
-    assert "pw" not in json.dumps(defs["users"])
+    assert "plain-secret" not in json.dumps(defs["users"])
     [policy] = defs["policies"]
     assert re.search(policy["pattern"], "proc.x.failed") and not re.search(policy["pattern"],
                                                                           "proc.x.inbound")
