@@ -7,6 +7,7 @@ acknowledged only when its own result (and every earlier delivery's) is settled.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pika
@@ -14,7 +15,7 @@ from pika.spec import Basic
 
 from einvoice.worker import Hooks, Worker, WorkerConfig
 from einvoice.worker.handling import Inbound, Publication
-from einvoice.worker.topology import ATTEMPTS_HEADER, ERROR_HEADER
+from einvoice.worker.topology import ATTEMPTS_HEADER, ERROR_HEADER, FIRST_RECEIVED_AT_HEADER
 
 
 @dataclass
@@ -174,3 +175,44 @@ def test_handler_errors_reach_the_header_but_not_the_log() -> None:
     ack(w, 1)
     assert logged and "Mustermann" not in str(logged[0])
     assert logged[0]["error"].startswith("ValueError in handle (")
+
+
+class Stamp:
+    """Fails the first attempt, then records when the message counts as received."""
+
+    def __init__(self) -> None:
+        self.seen: list[datetime] = []
+
+    def handle(self, msg: Inbound) -> Publication:
+        self.seen.append(msg.received_at)
+        if len(self.seen) == 1:
+            raise ValueError("transient")
+        return Publication("", "out", msg.body, pika.BasicProperties(delivery_mode=2), "accepted")
+
+
+def test_a_retried_message_keeps_its_first_receipt_time() -> None:
+    stamp = Stamp()
+    w = Worker(WorkerConfig(prefix="t", max_attempts=3), stamp)
+    ch = FakeChannel()
+    w._channel = ch
+    deliver(w, 1, b"d1")
+    _, key, _, props = ch.published[-1]
+    assert key == "t.retry"
+    first = stamp.seen[0]
+    assert datetime.fromisoformat(props.headers[FIRST_RECEIVED_AT_HEADER]) == first
+    # The retry copy comes back through inbound (queue TTL, dead-lettering) with its headers.
+    deliver(w, 2, b"d1", headers=dict(props.headers))
+    assert stamp.seen[1] == first
+    carried = Inbound(body=b"", headers=dict(props.headers)).carried_headers()
+    assert FIRST_RECEIVED_AT_HEADER not in carried  # bookkeeping, not the publisher's header
+
+
+def test_a_malformed_first_receipt_header_is_ignored() -> None:
+    stamp = Stamp()
+    stamp.seen.append(datetime.now(UTC))  # no failure on this attempt
+    w = Worker(WorkerConfig(prefix="t", max_attempts=3), stamp)
+    w._channel = FakeChannel()
+    before = datetime.now(UTC)
+    deliver(w, 1, b"d1", headers={FIRST_RECEIVED_AT_HEADER: "yesterday"})
+    deliver(w, 2, b"d2", headers={FIRST_RECEIVED_AT_HEADER: "2026-01-01T10:00:00"})  # no time zone
+    assert all(t >= before for t in stamp.seen[1:])

@@ -57,6 +57,7 @@ from einvoice.worker.topology import (
     ERROR_HEADER,
     FAILED_AT_HEADER,
     FIRST_FAILED_AT_HEADER,
+    FIRST_RECEIVED_AT_HEADER,
     Names,
 )
 
@@ -78,6 +79,20 @@ def _where(exc: BaseException) -> str:
     return f"{type(exc).__name__} in {code.co_name} ({code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno})"
 
 
+def first_received_at(headers: dict[str, Any] | None) -> datetime | None:
+    """The first receipt time a retried message carries, if it is a valid aware timestamp."""
+    raw = (headers or {}).get(FIRST_RECEIVED_AT_HEADER)
+    if isinstance(raw, bytes):
+        raw = raw.decode("ascii", "replace")
+    if not isinstance(raw, str):
+        return None
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
 class TopologyConflict(Exception):
     """A queue or exchange exists with other arguments than ours; an operator must decide."""
 
@@ -97,6 +112,7 @@ class Delivery:
     fields: dict[str, Any] = field(default_factory=dict)
     outcome: str = ""
     state: State = State.PENDING
+    received_at: datetime | None = None
 
 
 @dataclass
@@ -321,7 +337,7 @@ class Worker:
         self._deliveries[d.tag] = d
         self._order.append(d.tag)
         msg = Inbound.from_amqp(body, props)
-        msg.received_at = datetime.now(UTC)
+        msg.received_at = d.received_at = first_received_at(props.headers) or datetime.now(UTC)
         try:
             pub = self.handler.handle(msg)
         except Exception as exc:  # noqa: BLE001 - any failure is an attempt, never a crash
@@ -395,6 +411,8 @@ class Worker:
         headers[ATTEMPTS_HEADER] = attempts
         headers[ERROR_HEADER] = error
         headers.setdefault(FIRST_FAILED_AT_HEADER, datetime.now(UTC).isoformat())
+        if d.received_at is not None:
+            headers.setdefault(FIRST_RECEIVED_AT_HEADER, d.received_at.isoformat())
         give_up = final or attempts >= self.config.max_attempts
         if give_up:
             headers[FAILED_AT_HEADER] = datetime.now(UTC).isoformat()

@@ -31,8 +31,11 @@ ATTEMPTS_HEADER = "x-einvoice-attempts"
 ERROR_HEADER = "x-einvoice-error"
 FAILED_AT_HEADER = "x-einvoice-failed-at"
 FIRST_FAILED_AT_HEADER = "x-einvoice-first-failed-at"  # the first failed attempt (ops: `failed list`)
+# When the worker first received the message: a retried invoice keeps its first receipt time in
+# the envelope's received_at (the receipt date matters for payment terms), not its last attempt.
+FIRST_RECEIVED_AT_HEADER = "x-einvoice-first-received-at"
 INTERNAL_HEADERS = frozenset({ATTEMPTS_HEADER, ERROR_HEADER, FAILED_AT_HEADER,
-                              FIRST_FAILED_AT_HEADER, "x-death",
+                              FIRST_FAILED_AT_HEADER, FIRST_RECEIVED_AT_HEADER, "x-death",
                               "x-first-death-exchange", "x-first-death-queue",
                               "x-first-death-reason", "x-delivery-count"})
 
