@@ -188,9 +188,13 @@ _F_DATE = set(DateValue.model_fields)
 _F_BINARY = set(Binary.model_fields)
 
 
-# The value constructors below set the four instance slots directly rather than through a shared
-# helper: one Python call less per value, and a document has about a hundred values. Every field
-# is in the dict, so no defaults are needed.
+def _fill(obj: Any, d: dict[str, Any], fields: set[str]) -> Any:
+    # Every field in ``d``, so no defaults are needed.
+    _set_dict(obj, d)
+    _set_fields(obj, fields)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
 
 
 def text(el: El, path: str) -> Text:
@@ -200,79 +204,52 @@ def text(el: El, path: str) -> Text:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    obj: Text = _new_text(Text)
-    _set_dict(obj, {"raw": raw, "path": path})
-    _set_fields(obj, _F_TEXT)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Text = _fill(_new_text(Text), {"raw": raw, "path": path}, _F_TEXT)
     return obj
 
 
 def code(el: El, path: str) -> Code:
-    obj: Code = _new_code(Code)
-    _set_dict(obj, {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
-                    "list_version": el.get("listVersionID")})
-    _set_fields(obj, _F_CODE)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Code = _fill(_new_code(Code), {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
+                                        "list_version": el.get("listVersionID")}, _F_CODE)
     return obj
 
 
 def ident(el: El, path: str) -> Identifier:
-    obj: Identifier = _new_ident(Identifier)
-    _set_dict(obj, {"raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
-                    "scheme_version": el.get("schemeVersionID")})
-    _set_fields(obj, _F_IDENT)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Identifier = _fill(_new_ident(Identifier), {
+        "raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
+        "scheme_version": el.get("schemeVersionID")}, _F_IDENT)
     return obj
 
 
 def amount(el: El, path: str) -> Amount:
     raw = text_of(el)
-    obj: Amount = _new_amount(Amount)
-    _set_dict(obj, {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")})
-    _set_fields(obj, _F_AMOUNT)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Amount = _fill(_new_amount(Amount), {"raw": raw, "path": path, "value": parse_decimal(raw),
+                                              "currency": el.get("currencyID")}, _F_AMOUNT)
     return obj
 
 
 def quantity(el: El, path: str) -> Quantity:
     raw = text_of(el)
-    obj: Quantity = _new_quantity(Quantity)
-    _set_dict(obj, {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")})
-    _set_fields(obj, _F_QUANTITY)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Quantity = _fill(_new_quantity(Quantity), {
+        "raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}, _F_QUANTITY)
     return obj
 
 
 def percent(el: El, path: str) -> Percent:
     raw = text_of(el)
-    obj: Percent = _new_percent(Percent)
-    _set_dict(obj, {"raw": raw, "path": path, "value": parse_decimal(raw)})
-    _set_fields(obj, _F_PERCENT)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Percent = _fill(_new_percent(Percent), {"raw": raw, "path": path, "value": parse_decimal(raw)},
+                         _F_PERCENT)
     return obj
 
 
 def iso_date(el: El, path: str) -> DateValue:
     raw = text_of(el)
-    obj: DateValue = _new_date(DateValue)
-    _set_dict(obj, {"raw": raw, "path": path, "value": parse_date(raw), "format": None})
-    _set_fields(obj, _F_DATE)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: DateValue = _fill(_new_date(DateValue), {"raw": raw, "path": path, "value": parse_date(raw),
+                                                  "format": None}, _F_DATE)
     return obj
 
 
 def binary(el: El, path: str) -> Binary:
-    obj: Binary = _new_binary(Binary)
-    _set_dict(obj, {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
-                    "filename": el.get("filename")})
-    _set_fields(obj, _F_BINARY)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    obj: Binary = _fill(_new_binary(Binary), {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
+                                              "filename": el.get("filename")}, _F_BINARY)
     return obj
