@@ -17,7 +17,7 @@ from einvoice.routing import Router, parse_table
 from einvoice.routing.leitweg import check_digits
 from einvoice.worker import config as wconfig
 from einvoice.worker import topology
-from einvoice.worker.envelope import Envelope
+from einvoice.worker.envelope import Envelope, document_info
 from einvoice.worker.handling import (
     Inbound,
     InvoiceHandler,
@@ -199,3 +199,18 @@ def test_a_validator_failure_is_a_processing_failure_not_a_rejection(rule: str) 
     h = InvoiceHandler(Names("p"), Router(TABLE), pipeline=lambda _b: res)
     with pytest.raises(ValidatorFailure, match="broken rule BR-XX"):
         h.handle(Inbound(body=b"<x/>"))
+
+
+def test_envelope_bytes_equal_the_plain_serialization_even_with_lookalike_text() -> None:
+    """to_json writes the base64 into the serializer's output; the result must be exactly what
+    serializing the envelope with the field filled in gives, even when document content or a
+    publisher's header spells out the marker the splice looks for."""
+    marker = '"base64":""},"routing":'
+    body = f"<x>{marker}</x>".encode() + bytes(range(256))
+    result = outcome("reject", marker)
+    result.report.findings[0] = result.report.findings[0].model_copy(update={"message_en": marker})
+    _, _, pub = handle(result, body=body, headers={marker: marker, "base64": ""})
+    env = Envelope.model_validate_json(pub.body)  # type: ignore[attr-defined]
+    assert env.document.base64 == base64.b64encode(body).decode("ascii")
+    plain = env.model_copy(update={"document": document_info(body, env.document.syntax)})
+    assert pub.body == plain.model_dump_json().encode("utf-8")  # type: ignore[attr-defined]
