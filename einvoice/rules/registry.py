@@ -41,10 +41,12 @@ class Context:
     syntax: Syntax
     scenario: Scenario
     cache: dict[str, Any] = field(default_factory=dict)
+    # A plain attribute, not a property: rules ask for it ~140 times per document, and a
+    # property is a Python call each time.
+    family: Family = field(init=False, repr=False, compare=False)
 
-    @property
-    def family(self) -> Family:
-        return "cii" if self.syntax == "cii" else "ubl"
+    def __post_init__(self) -> None:
+        self.family = "cii" if self.syntax == "cii" else "ubl"
 
 
 Check = Callable[[Context], Iterable[Hit]]
