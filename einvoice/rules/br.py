@@ -8,6 +8,7 @@ fires, the rule branches on ``ctx.family`` and says why.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Final
 
@@ -27,7 +28,7 @@ from einvoice.rules._core_helpers import (
     show,
     xml_text,
 )
-from einvoice.rules._xr_helpers import doc
+from einvoice.rules._xr_helpers import Doc, doc
 from einvoice.rules.registry import Context, Hit, rule
 
 E: Final = "error"
@@ -185,12 +186,17 @@ def br_16(ctx: Context) -> Iterable[Hit]:
 # --- payee and tax representative --------------------------------------------------------------
 
 
-def _texts(el: etree._Element | None, path: str) -> set[str]:
+def _texts(d: Doc, el: etree._Element | None, path: str) -> set[str]:
     if el is None:
         return set()
     # a leaf's string value is its text (an element holding a comment is no leaf: len counts it)
     return {(x.text or "") if not len(x) else "".join(str(t) for t in x.itertext())
-            for x in each(el, path)}
+            for x in d.below(el, *_steps(path))}
+
+
+@functools.cache
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(clark(s) for s in path.split("/"))
 
 
 @rule("BR-17", level=E, source=EN, layer="core", bts=("BT-59", "BG-10"))
@@ -205,31 +211,33 @@ def br_17(ctx: Context) -> Iterable[Hit]:
     if payee is None:
         return
     root = ctx.root
+    # the parties through the shared index's parent maps, not lxml's tag-filtered iterators
+    d = doc(ctx)
     if ctx.family == "ubl":
-        p = first(root, "cac:PayeeParty")
-        s = first(root, "cac:AccountingSupplierParty/cac:Party")
+        p = d.kid(root, clark("cac:PayeeParty"))
+        s = d.first(root, *_steps("cac:AccountingSupplierParty/cac:Party"))
         pairs = [("cac:PartyName/cbc:Name", "cac:PartyName/cbc:Name"),
                  ("cac:PartyIdentification/cbc:ID", "cac:PartyIdentification/cbc:ID")]
     else:
-        tx = first(root, "rsm:SupplyChainTradeTransaction")
+        tx = d.kid(root, clark("rsm:SupplyChainTradeTransaction"))
         if tx is None:
             return
-        p = first(tx, "ram:ApplicableHeaderTradeSettlement/ram:PayeeTradeParty")
-        s = first(tx, "ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty")
+        p = d.first(tx, *_steps("ram:ApplicableHeaderTradeSettlement/ram:PayeeTradeParty"))
+        s = d.first(tx, *_steps("ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty"))
         pairs = [("ram:Name", "ram:Name"), ("ram:ID", "ram:ID"),
                  ("ram:SpecifiedLegalOrganization/ram:ID", "ram:SpecifiedLegalOrganization/ram:ID")]
     if p is None:
         return
-    names = _texts(p, pairs[0][0])
+    names = _texts(d, p, pairs[0][0])
     if not names:
         yield hit(payee.path, "Der Zahlungsempfänger (BG-10) hat keinen Namen (BT-59).",
                   "The payee (BG-10) has no name (BT-59).")
         return
     same: list[set[str]] = []
     for i, (a, b) in enumerate(pairs):
-        mine = names if i == 0 else _texts(p, a)
+        mine = names if i == 0 else _texts(d, p, a)
         if mine:  # the seller's values are read only for what the payee has
-            shared_here = mine & _texts(s, b)
+            shared_here = mine & _texts(d, s, b)
             if shared_here:
                 same.append(shared_here)
     if same:

@@ -189,6 +189,31 @@ def _registration_ids(d: Doc) -> list[etree._Element]:
     return [i for r in regs for i in r.iterchildren(ident)]
 
 
+_PARTY_TAX_SCHEME = clark("cac:PartyTaxScheme")
+_TAX_SCHEME = clark("cac:TaxScheme")
+_COMPANY_ID = clark("cbc:CompanyID")
+_UBL_ID = clark("cbc:ID")
+
+
+def _ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
+    """Whether ``pts`` has a ``cac:TaxScheme/cbc:ID`` that is VAT (upper-cased, trimmed), and its
+    first ``cbc:CompanyID``.
+
+    One Python loop over its few children: cheaper than a tag-filtered lxml iterator per step.
+    """
+    vat = False
+    cid = None
+    for child in pts:
+        tag = child.tag
+        if tag == _COMPANY_ID:
+            if cid is None:
+                cid = child
+        elif tag == _TAX_SCHEME and not vat:
+            vat = any(i.tag == _UBL_ID and " ".join((i.text or "").split()).upper() == "VAT"
+                      for i in child)
+    return vat, cid
+
+
 @rule("BR-CO-09", level=E, source=EN, layer="core", bts=("BT-31", "BT-48", "BT-63"))
 def br_co_09(ctx: Context) -> Iterable[Hit]:
     """BR-CO-09: VAT identifiers (BT-31, BT-48, BT-63) shall start with an ISO 3166-1 alpha-2 prefix "
@@ -201,10 +226,9 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
     # only when it fires
     found: list[tuple[etree._Element | str, str]] = []
     if ctx.family == "ubl":
-        for pts in d.all(clark("cac:PartyTaxScheme")):
-            ids = each(pts, "cac:TaxScheme/cbc:ID")
-            if any(" ".join((i.text or "").split()).upper() == "VAT" for i in ids):
-                cid = first(pts, "cbc:CompanyID")
+        for pts in d.all(_PARTY_TAX_SCHEME):
+            vat, cid = _ubl_vat_scheme(pts)
+            if vat:
                 found.append((pts, (cid.text or "") if cid is not None else ""))
     else:
         found = [(i, i.text or "") for i in _registration_ids(d)
@@ -373,10 +397,21 @@ def _xml_double(el: etree._Element) -> float:
     return float("nan") if d is None else float(d)
 
 
+_TAX_TOTAL = clark("cac:TaxTotal")
+_TAX_SUBTOTAL = clark("cac:TaxSubtotal")
+_TAX_AMOUNT = clark("cbc:TaxAmount")
+_CII_SUMMATION = tuple(clark(s) for s in (
+    "rsm:SupplyChainTradeTransaction", "ram:ApplicableHeaderTradeSettlement",
+    "ram:SpecifiedTradeSettlementHeaderMonetarySummation"))
+_CII_TAX_TOTAL_AMOUNT = clark("ram:TaxTotalAmount")
+
+
 def _ubl_tax_totals(ctx: Context) -> list[etree._Element]:
     got: list[etree._Element] | None = ctx.cache.get("core.ubl_taxtotals")
     if got is None:
-        got = list(each(ctx.root, "cac:TaxTotal"))
+        # from the shared index: a parent map answers in a look-up, lxml's tag-filtered
+        # iterator costs thousands of instructions per call
+        got = doc(ctx).kids(ctx.root, _TAX_TOTAL)
         ctx.cache["core.ubl_taxtotals"] = got
     return got
 
@@ -385,18 +420,14 @@ def _ubl_tax_amounts(ctx: Context) -> list[list[etree._Element]]:
     """The ``cbc:TaxAmount`` children of each ``cac:TaxTotal`` (BR-CO-14 and BR-CO-15 read both)."""
     got: list[list[etree._Element]] | None = ctx.cache.get("core.ubl_taxamounts")
     if got is None:
-        tag = clark("cbc:TaxAmount")
-        got = ctx.cache["core.ubl_taxamounts"] = [list(tt.iterchildren(tag)) for tt in _ubl_tax_totals(ctx)]
+        kids = doc(ctx).kids
+        got = ctx.cache["core.ubl_taxamounts"] = [kids(tt, _TAX_AMOUNT) for tt in _ubl_tax_totals(ctx)]
     return got
 
 
 def cii_summation(ctx: Context) -> etree._Element | None:
     if "core.cii_sum" not in ctx.cache:
-        ctx.cache["core.cii_sum"] = first(
-            ctx.root,
-            "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
-            "ram:SpecifiedTradeSettlementHeaderMonetarySummation",
-        )
+        ctx.cache["core.cii_sum"] = doc(ctx).first(ctx.root, *_CII_SUMMATION)
     got: etree._Element | None = ctx.cache["core.cii_sum"]
     return got
 
@@ -406,7 +437,7 @@ def cii_tax_total_amounts(ctx: Context) -> list[etree._Element]:
     got: list[etree._Element] | None = ctx.cache.get("core.cii_tax_totals")
     if got is None:
         s = cii_summation(ctx)
-        got = ctx.cache["core.cii_tax_totals"] = [] if s is None else list(each(s, "ram:TaxTotalAmount"))
+        got = ctx.cache["core.cii_tax_totals"] = doc(ctx).kids(s, _CII_TAX_TOTAL_AMOUNT)
     return got
 
 
@@ -418,13 +449,14 @@ def br_co_14(ctx: Context) -> Iterable[Hit]:
     amount in the invoice currency against all breakdowns (xs:double).
     """
     if ctx.family == "ubl":
+        kids = doc(ctx).kids
         for i, (tt, amounts) in enumerate(zip(_ubl_tax_totals(ctx), _ubl_tax_amounts(ctx), strict=True), 1):
-            subs = list(each(tt, "cac:TaxSubtotal"))
+            subs = kids(tt, _TAX_SUBTOTAL)
             if not subs:
                 continue
             s = ZERO
             for sub in subs:
-                for amt in each(sub, "cbc:TaxAmount"):
+                for amt in kids(sub, _TAX_AMOUNT):
                     v = _xml_decimal(amt)
                     if v is not None:
                         s += v

@@ -141,7 +141,7 @@ def br_de_16(ctx: Context) -> Iterator[Hit]:
             used += [
                 string_value(i)
                 for c in d.at(line_tag, cac("Item"), cac("ClassifiedTaxCategory"))
-                for i in c.iterchildren(cbc("ID"))
+                for i in d.kids(c, cbc("ID"))
             ]
         if not any(u in _VAT_CODES for u in used):
             return
