@@ -26,6 +26,7 @@ from einvoice.rules._core_helpers import (
     present,
     root_path,
     show,
+    ubl_vat_scheme,
     xml_text,
 )
 from einvoice.rules._xr_helpers import Doc, doc
@@ -303,10 +304,8 @@ def br_56(ctx: Context) -> Iterable[Hit]:
     if el is None:
         ok = present(t.vat_identifier) if ctx.family == "ubl" else filled(t.vat_identifier)
     elif ctx.family == "ubl":
-        ok = any(
-            any(" ".join((i.text or "").upper().split()) == "VAT" for i in each(s, "cac:TaxScheme/cbc:ID"))
-            and first(s, "cbc:CompanyID") is not None
-            for s in each(el, "cac:PartyTaxScheme"))
+        ok = any(vat and cid is not None
+                 for vat, cid in map(ubl_vat_scheme, doc(ctx).kids(el, clark("cac:PartyTaxScheme"))))
     else:
         ok = any(i.get("schemeID") == "VA" and (i.text or "").strip(" \t\r\n") != ""
                  for i in each(el, "ram:SpecifiedTaxRegistration/ram:ID"))

@@ -40,6 +40,7 @@ from einvoice.rules._core_helpers import (
     root_path,
     rule_lines,
     show,
+    ubl_vat_scheme,
     vat_rate,
     vat_typed,
     xml_text,
@@ -190,28 +191,6 @@ def _registration_ids(d: Doc) -> list[etree._Element]:
 
 
 _PARTY_TAX_SCHEME = clark("cac:PartyTaxScheme")
-_TAX_SCHEME = clark("cac:TaxScheme")
-_COMPANY_ID = clark("cbc:CompanyID")
-_UBL_ID = clark("cbc:ID")
-
-
-def _ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
-    """Whether ``pts`` has a ``cac:TaxScheme/cbc:ID`` that is VAT (upper-cased, trimmed), and its
-    first ``cbc:CompanyID``.
-
-    One Python loop over its few children: cheaper than a tag-filtered lxml iterator per step.
-    """
-    vat = False
-    cid = None
-    for child in pts:
-        tag = child.tag
-        if tag == _COMPANY_ID:
-            if cid is None:
-                cid = child
-        elif tag == _TAX_SCHEME and not vat:
-            vat = any(i.tag == _UBL_ID and " ".join((i.text or "").split()).upper() == "VAT"
-                      for i in child)
-    return vat, cid
 
 
 @rule("BR-CO-09", level=E, source=EN, layer="core", bts=("BT-31", "BT-48", "BT-63"))
@@ -227,7 +206,7 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
     found: list[tuple[etree._Element | str, str]] = []
     if ctx.family == "ubl":
         for pts in d.all(_PARTY_TAX_SCHEME):
-            vat, cid = _ubl_vat_scheme(pts)
+            vat, cid = ubl_vat_scheme(pts)
             if vat:
                 found.append((pts, (cid.text or "") if cid is not None else ""))
     else:
@@ -620,6 +599,10 @@ def _sub_lines(lines: list[InvoiceLine]) -> Iterable[InvoiceLine]:
             yield from _sub_lines([sub])
 
 
+_INVOICE_PERIOD = clark("cac:InvoicePeriod")
+_PERIOD_GIVEN = frozenset(clark(n) for n in ("cbc:StartDate", "cbc:EndDate", "cbc:DescriptionCode"))
+
+
 @rule("BR-CO-19", level=E, source=EN, layer="core", bts=("BG-14", "BT-73", "BT-74"))
 def br_co_19(ctx: Context) -> Iterable[Hit]:
     """BR-CO-19: An invoicing period (BG-14) shall have a start date (BT-73) or an end date (BT-74).
@@ -630,10 +613,10 @@ def br_co_19(ctx: Context) -> Iterable[Hit]:
     de = "Der Abrechnungszeitraum (BG-14) enthält weder Anfangs- (BT-73) noch Enddatum (BT-74)."
     en = "The invoicing period (BG-14) has neither a start date (BT-73) nor an end date (BT-74)."
     if ctx.family == "ubl":
-        periods = list(each(ctx.root, "cac:InvoicePeriod"))
+        periods = doc(ctx).kids(ctx.root, _INVOICE_PERIOD)
         for i, el in enumerate(periods, 1):
-            if (first(el, "cbc:StartDate") is None and first(el, "cbc:EndDate") is None
-                    and first(el, "cbc:DescriptionCode") is None):
+            # one loop over the period's few children instead of three lxml look-ups
+            if not any(c.tag in _PERIOD_GIVEN for c in el):
                 pos = f"[{i}]" if len(periods) > 1 else ""
                 yield hit(f"{root_path(ctx)}/cac:InvoicePeriod{pos}", de, en)
         for line in _sub_lines(ctx.invoice.lines):
