@@ -25,6 +25,7 @@ from einvoice.model import Invoice, InvoiceLine, Value
 from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowance, LineCharge, VatBreakdown
 from einvoice.model.values import Amount, Percent, Quantity
 from einvoice.namespaces import PREFIX
+from einvoice.rules._vat_helpers import category_scan
 from einvoice.rules._xr_helpers import doc, xpath_of
 from einvoice.rules.registry import Context, Hit
 
@@ -493,27 +494,8 @@ def vat_typed(ctx: Context, code: Value, *, normalize: bool = False) -> bool:
 
 def all_vat(ctx: Context) -> bool:
     """Whether every tax category of the document is plainly VAT (the usual case; from the index)."""
-    got: bool | None = ctx.cache.get("core.all_vat")
-    if got is None:
-        got = True
-        d = doc(ctx)
-        every = d.all
-        if ctx.family == "ubl":
-            # a plain loop over each category's few children: cheaper than two tag-filtered
-            # lxml iterators per category
-            for cat in every(clark("cac:TaxCategory")) + every(clark("cac:ClassifiedTaxCategory")):
-                if not _scheme_vat_as_written(cat):
-                    got = False
-                    break
-        else:
-            type_code = clark("ram:TypeCode")
-            kids = d.kids  # the type codes' parent map is built for other rules anyway
-            for tax in every(clark("ram:ApplicableTradeTax")) + every(clark("ram:CategoryTradeTax")):
-                if "VAT" not in [t.text for t in kids(tax, type_code)]:
-                    got = False
-                    break
-        ctx.cache["core.all_vat"] = got
-    return got
+    # one shared pass over the category elements, also used by the VAT families
+    return category_scan(ctx).all_vat
 
 
 def _scheme_vat_as_written(cat: etree._Element) -> bool:

@@ -135,38 +135,66 @@ def _cii_type_vat(tax: etree._Element) -> bool:
     return any((t.text or "").upper() == "VAT" for t in tax.iterfind(_CII_TYPE))
 
 
-def _has_quirks(ctx: Context) -> bool:
-    """Whether the XML holds something about VAT categories that the model does not show.
+@dataclass(slots=True)
+class CategoryScan:
+    """What one pass over the document's tax category elements tells (shared by the VAT
+    families and the core rules, which all used to loop over the same elements)."""
 
-    That is: a category code with blanks, a tax scheme/type code not written exactly ``VAT``, a
-    line with several categories, or a category on a line-level allowance or charge. Only then
-    are the category nodes re-read from the XML. Written as plain child loops over the shared
-    document index: this runs for every document.
-    """
+    # Every category's tax scheme (UBL ``cac:TaxScheme/cbc:ID``) or type code (CII
+    # ``ram:TypeCode``) is written exactly ``VAT``.
+    all_vat: bool
+    # The XML holds something about VAT categories that the model does not show (see
+    # :func:`_has_quirks`).
+    quirks: bool
+
+
+def category_scan(ctx: Context) -> CategoryScan:
+    """The document's :class:`CategoryScan`, computed once (``ctx.cache['vat.scan']``)."""
+    got = ctx.cache.get("vat.scan")
+    if got is None:
+        got = ctx.cache["vat.scan"] = _scan_ubl(ctx) if ctx.family == "ubl" else _scan_cii(ctx)
+    scan: CategoryScan = got
+    return scan
+
+
+def _scan_ubl(ctx: Context) -> CategoryScan:
+    """Plain child loops over the shared document index's category elements: this runs for
+    every document, and tag-filtered lxml iterators cost several times as much."""
     root = ctx.root
     d = doc(ctx)  # the shared document index: no walk of our own
-    if ctx.family == "ubl":
-        for cat in (*d.all(_TAXCAT), *d.all(_CLASSCAT)):
-            scheme_ok = False
-            for child in cat:
-                tag = child.tag
-                if tag == _UBL_ID:
-                    t = child.text
-                    if t and t != t.strip():
-                        return True
-                elif tag == _UBL_SCHEME:
-                    for i in child:
-                        if i.tag == _UBL_ID and i.text == "VAT":
-                            scheme_ok = True
-            if not scheme_ok:
-                return True
-            nxt = cat.getnext()
-            if nxt is not None and nxt.tag == cat.tag:
-                return True
-            parent = cat.getparent()
-            if parent is not None and parent.tag == _UBL_AC and parent.getparent() is not root:
-                return True
-        return False
+    all_vat = True
+    quirks = False
+    for cat in (*d.all(_TAXCAT), *d.all(_CLASSCAT)):
+        scheme_ok = False
+        for child in cat:
+            tag = child.tag
+            if tag == _UBL_ID:
+                t = child.text
+                if t and t != t.strip():
+                    quirks = True
+            elif tag == _UBL_SCHEME:
+                for i in child:
+                    if i.tag == _UBL_ID and i.text == "VAT":
+                        scheme_ok = True
+        if not scheme_ok:
+            all_vat = False
+            break  # a quirk too: nothing more to learn
+        if quirks:
+            continue  # only the scheme is still in question
+        nxt = cat.getnext()
+        if nxt is not None and nxt.tag == cat.tag:
+            quirks = True
+            continue
+        parent = cat.getparent()
+        if parent is not None and parent.tag == _UBL_AC and parent.getparent() is not root:
+            quirks = True
+    return CategoryScan(all_vat=all_vat, quirks=quirks or not all_vat)
+
+
+def _scan_cii(ctx: Context) -> CategoryScan:
+    d = doc(ctx)
+    all_vat = True
+    quirks = False
     for tax in (*d.all(_CII_TAX[0]), *d.all(_CII_TAX[1])):
         type_ok = False
         for child in tax:
@@ -174,26 +202,44 @@ def _has_quirks(ctx: Context) -> bool:
             if tag == _CII_CODE:
                 t = child.text
                 if t and t != t.strip():
-                    return True
+                    quirks = True
             elif tag == _CII_TYPE and child.text == "VAT":
                 type_ok = True
         if not type_ok:
-            return True
-        if tax.tag == _CII_TAX[0]:
-            # Several breakdowns are normal; several taxes on one line are not in the model.
-            nxt = tax.getnext()
-            if nxt is not None and nxt.tag == tax.tag:
-                parent = tax.getparent()
-                if parent is not None and parent.tag == _CII_LINE_SETTLEMENT:
-                    return True
-        if tax.tag == _CII_TAX[1]:
+            all_vat = False
+            break
+        if quirks:
+            continue
+        quirks = _cii_structure_quirk(tax)
+    return CategoryScan(all_vat=all_vat, quirks=quirks or not all_vat)
+
+
+def _cii_structure_quirk(tax: etree._Element) -> bool:
+    if tax.tag == _CII_TAX[0]:
+        # Several breakdowns are normal; several taxes on one line are not in the model.
+        nxt = tax.getnext()
+        if nxt is not None and nxt.tag == tax.tag:
             parent = tax.getparent()
-            if parent is not None and parent.find(_CII_CHARGE_INDICATOR) is None:
+            if parent is not None and parent.tag == _CII_LINE_SETTLEMENT:
                 return True
-            grand = parent.getparent() if parent is not None else None
-            if grand is not None and grand.tag == _CII_LINE_SETTLEMENT:
-                return True
+    if tax.tag == _CII_TAX[1]:
+        parent = tax.getparent()
+        if parent is not None and parent.find(_CII_CHARGE_INDICATOR) is None:
+            return True
+        grand = parent.getparent() if parent is not None else None
+        if grand is not None and grand.tag == _CII_LINE_SETTLEMENT:
+            return True
     return False
+
+
+def _has_quirks(ctx: Context) -> bool:
+    """Whether the XML holds something about VAT categories that the model does not show.
+
+    That is: a category code with blanks, a tax scheme/type code not written exactly ``VAT``, a
+    line with several categories, or a category on a line-level allowance or charge. Only then
+    are the category nodes re-read from the XML.
+    """
+    return category_scan(ctx).quirks
 
 
 @dataclass(slots=True)
