@@ -511,26 +511,8 @@ def _scheme_vat_as_written(cat: etree._Element) -> bool:
 
 _TAX_SCHEME = clark("cac:TaxScheme")
 _UBL_ID = clark("cbc:ID")
-_COMPANY_ID = clark("cbc:CompanyID")
 
 
-def ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
-    """Whether the party tax scheme ``pts`` has a ``cac:TaxScheme/cbc:ID`` that is VAT
-    (upper-cased, trimmed), and its first ``cbc:CompanyID``.
-
-    One Python loop over its few children: cheaper than a tag-filtered lxml iterator per step.
-    """
-    vat = False
-    cid = None
-    for child in pts:
-        tag = child.tag
-        if tag == _COMPANY_ID:
-            if cid is None:
-                cid = child
-        elif tag == _TAX_SCHEME and not vat:
-            vat = any(i.tag == _UBL_ID and " ".join((i.text or "").split()).upper() == "VAT"
-                      for i in child)
-    return vat, cid
 
 
 def _vat_typed(ctx: Context, code: Value, normalize: bool) -> bool:

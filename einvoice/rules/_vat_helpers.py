@@ -402,22 +402,44 @@ _CII_TAX_REG = f"{{{RAM}}}SpecifiedTaxRegistration"
 _CII_ID = f"{{{RAM}}}ID"
 
 
-def _ubl_tax_ids(d: Doc, party: etree._Element | None, *, vat_only: bool) -> bool:
+def ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
+    """Whether the party tax scheme ``pts`` has a ``cac:TaxScheme/cbc:ID`` that is VAT
+    (upper-cased, trimmed), and its first ``cbc:CompanyID``.
+
+    One Python loop over its few children: cheaper than a tag-filtered lxml iterator per step.
+    """
+    vat = False
+    cid = None
+    for child in pts:
+        tag = child.tag
+        if tag == _UBL_COMPANY_ID:
+            if cid is None:
+                cid = child
+        elif tag == _UBL_SCHEME and not vat:
+            vat = any(i.tag == _UBL_ID and " ".join((i.text or "").split()).upper() == "VAT"
+                      for i in child)
+    return vat, cid
+
+
+def party_tax_schemes(ctx: Context) -> dict[etree._Element, tuple[bool, etree._Element | None]]:
+    """:func:`ubl_vat_scheme` of every ``cac:PartyTaxScheme``, in document order, computed once
+    per document (the VAT families, BR-CO-09 and BR-56 all ask)."""
+    got = ctx.cache.get("vat.pts")
+    if got is None:
+        got = ctx.cache["vat.pts"] = {pts: ubl_vat_scheme(pts) for pts in doc(ctx).all(_PTS)}
+    schemes: dict[etree._Element, tuple[bool, etree._Element | None]] = got
+    return schemes
+
+
+def _ubl_tax_ids(ctx: Context, party: etree._Element | None, *, vat_only: bool) -> bool:
     """``cac:PartyTaxScheme[...]/cbc:CompanyID`` exists (VAT: tax scheme upper-cased, trimmed).
 
-    The party tax schemes come from the document index; their few children are looped over in
-    Python, which is cheaper than a tag-filtered lxml iterator per step.
+    The party tax schemes come from the document index, read once per document.
     """
-    for pts in d.kids(party, _PTS):
-        has_id = vat = False
-        for child in pts:
-            tag = child.tag
-            if tag == _UBL_COMPANY_ID:
-                has_id = True
-            elif tag == _UBL_SCHEME and not vat:
-                vat = any(i.tag == _UBL_ID and " ".join((i.text or "").split()).upper() == "VAT"
-                          for i in child)
-        if has_id and (vat or not vat_only):
+    schemes = party_tax_schemes(ctx)
+    for pts in doc(ctx).kids(party, _PTS):
+        vat, cid = schemes[pts]
+        if cid is not None and (vat or not vat_only):
             return True
     return False
 
@@ -488,10 +510,10 @@ def _parties(ctx: Context) -> Parties:
     if supplier is None:
         return _model_parties(ctx.invoice, "ubl")
     return Parties(
-        seller_vat=_ubl_tax_ids(d, supplier, vat_only=True),
-        seller_any=_ubl_tax_ids(d, supplier, vat_only=False),
-        taxrep_vat=_ubl_tax_ids(d, rep, vat_only=True),
-        buyer_vat=_ubl_tax_ids(d, customer, vat_only=True),
+        seller_vat=_ubl_tax_ids(ctx, supplier, vat_only=True),
+        seller_any=_ubl_tax_ids(ctx, supplier, vat_only=False),
+        taxrep_vat=_ubl_tax_ids(ctx, rep, vat_only=True),
+        buyer_vat=_ubl_tax_ids(ctx, customer, vat_only=True),
         buyer_legal=any(i.tag == _UBL_COMPANY_ID
                         for e in d.kids(customer, f"{{{CAC}}}PartyLegalEntity") for i in e),
     )

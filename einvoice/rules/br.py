@@ -26,9 +26,9 @@ from einvoice.rules._core_helpers import (
     present,
     root_path,
     show,
-    ubl_vat_scheme,
     xml_text,
 )
+from einvoice.rules._vat_helpers import party_tax_schemes
 from einvoice.rules._xr_helpers import Doc, doc
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -304,8 +304,9 @@ def br_56(ctx: Context) -> Iterable[Hit]:
     if el is None:
         ok = present(t.vat_identifier) if ctx.family == "ubl" else filled(t.vat_identifier)
     elif ctx.family == "ubl":
+        schemes = party_tax_schemes(ctx)
         ok = any(vat and cid is not None
-                 for vat, cid in map(ubl_vat_scheme, doc(ctx).kids(el, clark("cac:PartyTaxScheme"))))
+                 for vat, cid in map(schemes.__getitem__, doc(ctx).kids(el, clark("cac:PartyTaxScheme"))))
     else:
         ok = any(i.get("schemeID") == "VA" and (i.text or "").strip(" \t\r\n") != ""
                  for i in each(el, "ram:SpecifiedTaxRegistration/ram:ID"))

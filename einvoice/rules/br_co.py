@@ -40,12 +40,12 @@ from einvoice.rules._core_helpers import (
     root_path,
     rule_lines,
     show,
-    ubl_vat_scheme,
     vat_rate,
     vat_typed,
     xml_text,
     xround,
 )
+from einvoice.rules._vat_helpers import party_tax_schemes
 from einvoice.rules._xr_helpers import Doc, doc, xpath_of
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -190,9 +190,6 @@ def _registration_ids(d: Doc) -> list[etree._Element]:
     return [i for r in regs for i in r.iterchildren(ident)]
 
 
-_PARTY_TAX_SCHEME = clark("cac:PartyTaxScheme")
-
-
 @rule("BR-CO-09", level=E, source=EN, layer="core", bts=("BT-31", "BT-48", "BT-63"))
 def br_co_09(ctx: Context) -> Iterable[Hit]:
     """BR-CO-09: VAT identifiers (BT-31, BT-48, BT-63) shall start with an ISO 3166-1 alpha-2 prefix "
@@ -205,8 +202,7 @@ def br_co_09(ctx: Context) -> Iterable[Hit]:
     # only when it fires
     found: list[tuple[etree._Element | str, str]] = []
     if ctx.family == "ubl":
-        for pts in d.all(_PARTY_TAX_SCHEME):
-            vat, cid = ubl_vat_scheme(pts)
+        for pts, (vat, cid) in party_tax_schemes(ctx).items():
             if vat:
                 found.append((pts, (cid.text or "") if cid is not None else ""))
     else:
