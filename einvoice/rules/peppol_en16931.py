@@ -20,7 +20,6 @@ from einvoice.rules._xr_helpers import (
     cac,
     cbc,
     doc,
-    el_decimal,
     fmt,
     hit,
     normalize,
@@ -30,12 +29,40 @@ from einvoice.rules._xr_helpers import (
     slack,
     string_value,
     text_nodes,
+    to_decimal,
     to_double,
     xr_rule,
     xs_date_instant,
 )
+from einvoice.rules._xr_helpers import (
+    el_decimal as _el_decimal_xr,
+)
 from einvoice.rules.registry import Check, Context, Family, Hit
 from einvoice.scenario import Level
+
+# Amounts and quantities repeat from line to line and from document to document ("1", "0.00",
+# "100.00"): their xs:decimal casts are remembered by text, one dict look-up instead of a
+# regular expression and a Decimal parse (several thousand instructions each). Bounded: the
+# memo is emptied when it grows large, so a hostile document cannot make it grow without end.
+_DECIMALS: dict[str, Decimal | None] = {}
+_DECIMALS_MAX = 4096
+
+
+def el_decimal(el: El | None) -> Decimal | None:
+    """``xs:decimal`` of the element's string value (None when absent or not castable)."""
+    if el is None:
+        return None
+    if len(el):  # element content (a comment inside): the full string value
+        return _el_decimal_xr(el)
+    text = el.text or ""
+    try:
+        return _DECIMALS[text]
+    except KeyError:
+        pass
+    if len(_DECIMALS) >= _DECIMALS_MAX:
+        _DECIMALS.clear()
+    got = _DECIMALS[text] = to_decimal(text)
+    return got
 
 
 def _p(
