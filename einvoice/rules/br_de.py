@@ -137,10 +137,10 @@ def br_de_16(ctx: Context) -> Iterator[Hit]:
     else:
         used = _ubl_charge_category_ids(d, root, "false") + _ubl_charge_category_ids(d, root, "true")
         for line_tag in (cac("InvoiceLine"), cac("CreditNoteLine")):
-            # Bottom-up from the (few) tax categories: cheaper than descending from every line.
+            # Down through the index's parent maps: one look-up per step and line.
             used += [
                 string_value(i)
-                for c in d.at(line_tag, cac("Item"), cac("ClassifiedTaxCategory"))
+                for c in d.below(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory"))
                 for i in d.kids(c, cbc("ID"))
             ]
         if not any(u in _VAT_CODES for u in used):
@@ -192,7 +192,9 @@ def br_de_18(ctx: Context) -> Iterator[Hit]:
         first_notes = [n for t in terms for n in d.kids(t, ram("Description"))[:1]]
     else:
         first_notes = [n for t in d.kids(ctx.root, cac("PaymentTerms")) for n in d.kids(t, cbc("Note"))[:1]]
-    bad = skonto_ok([string_value(n) for n in first_notes])
+    texts = [string_value(n) for n in first_notes]
+    # only a line starting with '#' is checked: most payment terms hold none
+    bad = skonto_ok(texts) if any("#" in t for t in texts) else []
     if bad:
         shown = " | ".join(normalize(b) for b in bad)
         yield Hit(
