@@ -8,6 +8,7 @@ percentage but no base amount gets R041 and is no longer checked by R040/R043.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 
 from einvoice.rules._xr_helpers import (
@@ -96,7 +97,27 @@ def peppol_r008(ctx: Context) -> Iterator[Hit]:
 
 
 def _join_text(el: El | None) -> str:
-    return "" if el is None else "".join(text_nodes(el))
+    if el is None:
+        return ""
+    if not len(el):  # a leaf (no child, comment or PI): its text is its only text node
+        return el.text or ""
+    return "".join(text_nodes(el))
+
+
+# Line periods repeat the document's dates: their xs:date casts are remembered by text
+# (bounded, like the decimals above).
+_INSTANTS: dict[str, datetime | None] = {}
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        return _INSTANTS[text]
+    except KeyError:
+        pass
+    if len(_INSTANTS) >= _DECIMALS_MAX:
+        _INSTANTS.clear()
+    got = _INSTANTS[text] = xs_date_instant(text)
+    return got
 
 
 @_p("PEPPOL-EN16931-R005", "error", ("BT-5", "BT-6"))
@@ -762,9 +783,9 @@ def _period_dates(ctx: Context, start: bool) -> Iterator[tuple[El, bool]]:
     if not hdr_dates:
         return
     line = cac("InvoiceLine") if root.tag == UBL_INVOICE_ROOT else cac("CreditNoteLine")
-    hdr_i = xs_date_instant(string_value(hdr_dates[0])) if len(hdr_dates) == 1 else None
+    hdr_i = _instant(string_value(hdr_dates[0])) if len(hdr_dates) == 1 else None
     for el in d.below(root, line, cac("InvoicePeriod"), tag):
-        own_i = xs_date_instant(_join_text(el))
+        own_i = _instant(_join_text(el))
         if own_i is None or hdr_i is None:
             continue  # not a date: the original stops with an error, no finding
         yield el, (own_i >= hdr_i) if start else (own_i <= hdr_i)
