@@ -621,38 +621,62 @@ def _nonzero_or_none(el: El | None) -> Decimal | None:
     return v if v is not None and v != 0 else None
 
 
-def _line_figures_cii(
-    ch: _Children, ln: El
-) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
-    """(net amount, quantity, net price, base quantity, allowances/charges) of a CII line."""
-    one = ch.one
-    settle = one(ln, ram("SpecifiedLineTradeSettlement"))
-    summ = one(settle, ram("SpecifiedTradeSettlementLineMonetarySummation"))
-    net = _dec_or(one(summ, ram("LineTotalAmount")), _ZERO)
-    qty = _dec_or(one(one(ln, ram("SpecifiedLineTradeDelivery")), ram("BilledQuantity")), _ONE)
-    agr = one(ln, ram("SpecifiedLineTradeAgreement"))
-    net_price = one(agr, ram("NetPriceProductTradePrice"))
-    gross_price = one(agr, ram("GrossPriceProductTradePrice"))
-    price = _dec_or(one(net_price, ram("ChargeAmount")), _ZERO)
-    base = (
-        _nonzero_or_none(one(net_price, ram("BasisQuantity")))
-        or _nonzero_or_none(one(gross_price, ram("BasisQuantity")))
-        or _ONE
-    )
-    return net, qty, price, base, ch.all(settle, ram("SpecifiedTradeAllowanceCharge"))
+_Figures = tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]
+# ``(m.get(el) or _NO)[0]``: the first child from a parent map, None for none (or for no
+# parent: no map has the key None, as only the root lacks a parent).
+_NO: tuple[None] = (None,)
 
 
-def _line_figures_ubl(
-    ch: _Children, ln: El, invoice: bool
-) -> tuple[Decimal | None, Decimal | None, Decimal | None, Decimal, list[El]]:
+def _cii_line_figures(d: Doc) -> Callable[[El], _Figures]:
+    """(net amount, quantity, net price, base quantity, allowances/charges) of a CII line.
+
+    The parent maps are fetched once per document; each step is then one dict look-up.
+    """
+    m = d.children_map
+    settle_m = m(ram("SpecifiedLineTradeSettlement"))
+    summ_m = m(ram("SpecifiedTradeSettlementLineMonetarySummation"))
+    total_m, delivery_m = m(ram("LineTotalAmount")), m(ram("SpecifiedLineTradeDelivery"))
+    billed_m, agr_m = m(ram("BilledQuantity")), m(ram("SpecifiedLineTradeAgreement"))
+    net_m, gross_m = m(ram("NetPriceProductTradePrice")), m(ram("GrossPriceProductTradePrice"))
+    charge_m, basis_m = m(ram("ChargeAmount")), m(ram("BasisQuantity"))
+    ac_m = m(ram("SpecifiedTradeAllowanceCharge"))
+
+    def figures(ln: El) -> _Figures:
+        settle = (settle_m.get(ln) or _NO)[0]
+        summ = (summ_m.get(settle) or _NO)[0]
+        net = _dec_or((total_m.get(summ) or _NO)[0], _ZERO)
+        qty = _dec_or((billed_m.get((delivery_m.get(ln) or _NO)[0]) or _NO)[0], _ONE)
+        agr = (agr_m.get(ln) or _NO)[0]
+        net_price = (net_m.get(agr) or _NO)[0]
+        gross_price = (gross_m.get(agr) or _NO)[0]
+        price = _dec_or((charge_m.get(net_price) or _NO)[0], _ZERO)
+        base = (
+            _nonzero_or_none((basis_m.get(net_price) or _NO)[0])
+            or _nonzero_or_none((basis_m.get(gross_price) or _NO)[0])
+            or _ONE
+        )
+        return net, qty, price, base, ac_m.get(settle) or _NONE_LIST
+
+    return figures
+
+
+def _ubl_line_figures(d: Doc, invoice: bool) -> Callable[[El], _Figures]:
     """(net amount, quantity, net price, base quantity, allowances/charges) of a UBL line."""
-    one = ch.one
-    net = _dec_or(one(ln, cbc("LineExtensionAmount")), _ZERO)
-    qty = _dec_or(one(ln, cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity")), _ONE)
-    price_el = one(ln, cac("Price"))
-    price = _dec_or(one(price_el, cbc("PriceAmount")), _ZERO)
-    base = _nonzero_or_none(one(price_el, cbc("BaseQuantity"))) or _ONE
-    return net, qty, price, base, ch.all(ln, cac("AllowanceCharge"))
+    m = d.children_map
+    net_m = m(cbc("LineExtensionAmount"))
+    qty_m = m(cbc("InvoicedQuantity") if invoice else cbc("CreditedQuantity"))
+    price_m, amount_m, base_m = m(cac("Price")), m(cbc("PriceAmount")), m(cbc("BaseQuantity"))
+    ac_m = m(cac("AllowanceCharge"))
+
+    def figures(ln: El) -> _Figures:
+        net = _dec_or((net_m.get(ln) or _NO)[0], _ZERO)
+        qty = _dec_or((qty_m.get(ln) or _NO)[0], _ONE)
+        price_el = (price_m.get(ln) or _NO)[0]
+        price = _dec_or((amount_m.get(price_el) or _NO)[0], _ZERO)
+        base = _nonzero_or_none((base_m.get(price_el) or _NO)[0]) or _ONE
+        return net, qty, price, base, ac_m.get(ln) or _NONE_LIST
+
+    return figures
 
 
 @_p("PEPPOL-EN16931-R120", "warning", ("BT-131", "BT-129", "BT-146", "BT-149"))
@@ -662,12 +686,19 @@ def peppol_r120(ctx: Context) -> Iterator[Hit]:
     tol = d.slack_value()
     cii = d.cii
     invoice = ctx.root.tag == UBL_INVOICE_ROOT
+    lines = _lines(ctx)
+    if not lines:
+        return
     # Every line asks for the same few child tags: one parent map per tag answers them all.
     ch = _Children(d)
-    for ln in _lines(ctx):
-        net, qty, price, base, acs = _line_figures_cii(ch, ln) if cii else _line_figures_ubl(ch, ln, invoice)
-        allowances = _line_sums(ch, acs, cii, "false")
-        charges = _line_sums(ch, acs, cii, "true")
+    figures = _cii_line_figures(d) if cii else _ubl_line_figures(d, invoice)
+    for ln in lines:
+        net, qty, price, base, acs = figures(ln)
+        if acs:
+            allowances = _line_sums(ch, acs, cii, "false")
+            charges = _line_sums(ch, acs, cii, "true")
+        else:
+            allowances = charges = _ZERO
         if net is None or qty is None or price is None or allowances is None or charges is None:
             continue
         expected = DEC.add(DEC.multiply(qty, DEC.divide(price, base)), charges) - allowances
