@@ -167,18 +167,7 @@ def _payee(rid: str, de: str, en: str, count: Callable[[El], int]) -> Special:
     """
 
     def check(ctx: El, st: State) -> SpecialResult:
-        names = [string_value(n) for p in children(ctx, "cac:PartyName") for n in children(p, "cbc:Name")]
-        parent = ctx.getparent()
-        regs: list[str] = []
-        if parent is not None:
-            regs = [
-                string_value(r)
-                for a in children(parent, "cac:AccountingSupplierParty")
-                for p in children(a, "cac:Party")
-                for le in children(p, "cac:PartyLegalEntity")
-                for r in children(le, "cbc:RegistrationName")
-            ]
-        differs = any(a != b for a in names for b in regs)
+        differs = _payee_differs(ctx, st)
         n = count(ctx)
         if n <= 1 and differs:
             return None
@@ -195,6 +184,29 @@ def _payee(rid: str, de: str, en: str, count: Callable[[El], int]) -> Special:
 
     check.__doc__ = f"{en} at most once, and the payee name differs from the seller name."
     return check
+
+
+def _payee_differs(ctx: El, st: State) -> bool:
+    """Whether a payee name differs from a seller registration name (shared by SR-19..21)."""
+    got: tuple[El, bool] | None = st.cache.get("payee")
+    if got is not None and got[0] is ctx:
+        return got[1]
+    names = [string_value(n) for p in children(ctx, "cac:PartyName") for n in children(p, "cbc:Name")]
+    differs = False
+    parent = ctx.getparent()
+    if names and parent is not None:
+        # the seller parties were collected by the walk: no scan of the root's children
+        regs = [
+            string_value(r)
+            for a in st.names.get("cac:AccountingSupplierParty", ())
+            if a.getparent() is parent
+            for p in children(a, "cac:Party")
+            for le in children(p, "cac:PartyLegalEntity")
+            for r in children(le, "cbc:RegistrationName")
+        ]
+        differs = any(a != b for a in names for b in regs)
+    st.cache["payee"] = (ctx, differs)
+    return differs
 
 
 def _payee_names(ctx: El) -> int:
@@ -236,7 +248,7 @@ PATTERN = Pattern(
     named=NAMED,
     unless=UNLESS,
     special=SPECIAL,
-    watch_names=("cbc:PaymentID", "cbc:PaymentMeansCode"),
+    watch_names=("cbc:PaymentID", "cbc:PaymentMeansCode", "cac:AccountingSupplierParty"),
     watch_attrs=("name",),
 )
 
