@@ -101,11 +101,17 @@ def pname_of(tag: str) -> tuple[str, str, str]:
 _PNAMES: dict[str, tuple[str, str, str]] = {}
 
 
-def xpath_of(loc: Loc, positions: dict[El, dict[El, str]] | None = None) -> str:
+# Sibling numbering per (parent, tag): None when the tag occurs once under that parent, else
+# each same-named sibling's position.
+Positions = dict[tuple[El, str], "dict[El, int] | None"]
+
+
+def xpath_of(loc: Loc, positions: Positions | None = None) -> str:
     """XPath of a node with our prefixes; ``[n]`` only where siblings share the name.
 
-    ``positions`` caches each parent's numbering, so that many hits under one parent (say one
-    per line of a 100,000-line invoice) stay linear.
+    ``positions`` caches the numbering of each parent's same-named children, so that many
+    hits under one parent (say one per line of a 100,000-line invoice) stay linear; only the
+    names on the path are numbered, not every child of every ancestor.
     """
     attr = None
     if isinstance(loc, tuple):
@@ -115,36 +121,30 @@ def xpath_of(loc: Loc, positions: dict[El, dict[El, str]] | None = None) -> str:
     parts: list[str] = []
     el: El | None = loc
     while el is not None:
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str):
             break
+        name = pname_of(tag)[0]
         parent = el.getparent()
         if parent is None:
-            parts.append(pname_of(el.tag)[0])
+            parts.append(name)
             break
-        names = positions.get(parent)
-        if names is None:
-            names = positions[parent] = _numbered(parent)
-        parts.append(names[el])
+        key = (parent, tag)
+        if key in positions:
+            numbers = positions[key]
+        else:
+            numbers = positions[key] = _numbered(parent, tag)
+        parts.append(name if numbers is None else f"{name}[{numbers[el]}]")
         el = parent
     path = "/" + "/".join(reversed(parts))
     return f"{path}/@{attr}" if attr else path
 
 
-def _numbered(parent: El) -> dict[El, str]:
-    kids = [c for c in parent if isinstance(c.tag, str)]
-    total: dict[str, int] = {}
-    for c in kids:
-        total[c.tag] = total.get(c.tag, 0) + 1
-    seen: dict[str, int] = {}
-    out: dict[El, str] = {}
-    for c in kids:
-        tag: str = c.tag
-        name = pname_of(tag)[0]
-        if total[tag] > 1:
-            seen[tag] = n = seen.get(tag, 0) + 1
-            name = f"{name}[{n}]"
-        out[c] = name
-    return out
+def _numbered(parent: El, tag: str) -> dict[El, int] | None:
+    same = [c for c in parent if c.tag == tag]
+    if len(same) < 2:
+        return None
+    return {c: n for n, c in enumerate(same, 1)}
 
 
 def string_value(el: El) -> str:
@@ -573,7 +573,7 @@ class Pattern:
                 state: State) -> dict[str, list[Hit]]:
         out: dict[str, list[Hit]] = {}
         root = state.root
-        positions: dict[El, dict[El, str]] = {}
+        positions: Positions = {}
 
         def add(rule: TableRule, loc: Loc, de: str, en: str) -> None:
             out.setdefault(rule.id, []).append(Hit(xpath_of(loc, positions), de, en))
