@@ -548,11 +548,13 @@ def _index(root: El, cii: bool) -> Doc:
         # The CII check spares elements whose *written* name is ram:ApplicableHeaderTradeDelivery.
         pfx, local = _CII_DELIVERY_EXEMPT
         empties[:] = [e for e in empties if not (e.prefix == pfx and etree.QName(e).localname == local)]
-        spec = d.at(
-            rsm("ExchangedDocumentContext"), ram("GuidelineSpecifiedDocumentContextParameter"), ram("ID")
-        )
+    # Down from the root through the parent maps, which BR-DE-21 asks for again (``at()`` would
+    # climb from every ram:ID of the document instead).
+    if cii:
+        spec = d.below(root, rsm("ExchangedDocumentContext"),
+                       ram("GuidelineSpecifiedDocumentContextParameter"), ram("ID"))
     else:
-        spec = d.at(cbc("CustomizationID"))
+        spec = d.kids(root, cbc("CustomizationID"))
     texts = [t for e in spec for t in text_nodes(e)]
     d.is_extension = XRECHNUNG_3_EXTENSION in texts
     d.is_cvd = XRECHNUNG_3_CVD in texts
