@@ -266,8 +266,8 @@ _MAX_STATES = 20_000  # distinct element paths remembered (bounded: paths come f
 class PathState:
     """Everything static about an element at one path from the root, computed once."""
 
-    __slots__ = ("attrs", "busy", "cands", "chain", "children", "depth", "entries", "names",
-                 "pname", "poses", "trie", "watched")
+    __slots__ = ("attrs", "busy", "cands", "chain", "children", "depth", "entries", "fixed",
+                 "names", "pname", "poses", "trie", "watched")
 
     pname: str
     depth: int
@@ -275,6 +275,9 @@ class PathState:
     chain: tuple[PathState, ...]
     trie: Trie | None
     cands: tuple[tuple[int, NodeTest | None], ...]
+    # the context position when the path alone decides it (0: no context), -1 when a node
+    # test must look at the element
+    fixed: int
     poses: frozenset[int]
     entries: tuple[StateEntry, ...]
     attrs: dict[str, tuple[bool, tuple[StateEntry, ...]]]
@@ -429,6 +432,7 @@ class Pattern:
             if c[1] is None:
                 break
         st.cands = tuple(kept)
+        st.fixed = -1 if kept and kept[0][1] is not None else kept[0][0] if kept else 0
         st.poses = frozenset(p for p, _ in kept)
         # element targets ending here, with their context depth resolved
         entries: list[StateEntry] = []
@@ -541,11 +545,13 @@ class Pattern:
                 top = frame[3]
                 st = top.children.get(tag) or make(top, tag)
             if st.busy:
-                pos = 0
-                for cpos, test in st.cands:
-                    if test is None or test(el, stack):
-                        pos = cpos
-                        break
+                pos = st.fixed
+                if pos < 0:
+                    pos = 0
+                    for cpos, test in st.cands:
+                        if test is None or test(el, stack):
+                            pos = cpos
+                            break
                 crec: CtxRec | None = None
                 if pos:
                     crec = [el, pos, None, st.pname]
