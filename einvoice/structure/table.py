@@ -115,11 +115,9 @@ class SType:
         self.trivial = self.check is None and self.builtin not in ("list", "union") and facet_free
         if self.check is not None and facet_free and self.ws == "c":
             if self.builtin == "decimal":
-                self.quick = dt.DECIMAL_TRIMMED.fullmatch
+                self.quick = dt.decimal_quick
             elif self.builtin in dt.STRIP_ENOUGH:
-                check = self.check
-                ws = dt.XML_WS
-                self.quick = lambda raw: check(raw.strip(ws))
+                self.quick = dt.trimmed_quick(self.check)
             elif self.builtin == "base64Binary":
                 # The base64 check drops every whitespace character itself: no need to collapse.
                 self.quick = dt.is_base64
@@ -176,7 +174,9 @@ NO_TEXT = SType()  # the "simple type" of complex types without simple content (
 class Particle:
     """One element of a flat sequence: its position, occurrence bounds and declaration."""
 
-    __slots__ = ("attr_leaf", "fixed", "flags", "group", "index", "leaf", "max", "min", "name", "type")
+    __slots__ = (
+        "attr_leaf", "fixed", "flags", "group", "index", "leaf", "max", "min", "name", "quick", "type",
+    )
 
     def __init__(self, index: int, name: str, typ: SType | CType, flags: dict[str, Any] | None,
                  mn: int, mx: int) -> None:
@@ -189,16 +189,20 @@ class Particle:
         self.min = mn
         self.max = mx
         self.leaf = False  # set by settle() once every type is filled
+        self.quick: Any = None
         self.group = False
         self.attr_leaf = False
 
     def settle(self) -> None:
         typ = self.type
-        # Text-only, nothing to check beyond the value: the walk may handle it inline.
+        st = typ.simple
+        # Text-only, nothing to check beyond the value, and a value any text is or one glance
+        # (``quick``; None for a trivial type) decides: the walk may handle it inline.
         self.leaf = (
             typ.kind in (SIMPLE, TEXT) and not typ.abstract and not typ.required
-            and self.flags is None and not typ.simple.is_id
+            and self.flags is None and not st.is_id and (st.trivial or st.quick is not None)
         )
+        self.quick = None if st.trivial else st.quick
         # An aggregate: with no attributes on the element, its sequence is all there is to check.
         self.group = typ.kind == SEQ and not typ.abstract and not typ.required and self.flags is None
         # Text with plain attributes (amounts, quantities, identifiers with a scheme): value checks

@@ -26,6 +26,7 @@ from einvoice.structure.table import DFA, SEQ, SIMPLE, TEXT, CType, SType, Table
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSI_TYPE = f"{{{XSI}}}type"
 XSI_NIL = f"{{{XSI}}}nil"
+WS_RUNS = dt.WS_RUNS
 XSI_HINTS = (f"{{{XSI}}}schemaLocation", f"{{{XSI}}}noNamespaceSchemaLocation")
 MAX_FINDINGS = 50
 
@@ -116,8 +117,9 @@ class Walk:
 
     def sequence(self, el: El, ct: CType) -> None:
         mixed = ct.mixed
+        ws_runs = WS_RUNS
         t = el.text
-        if t and not mixed and not (t.isspace() and t.isascii()):
+        if t and not mixed and t not in ws_runs and not (t.isspace() and t.isascii()):
             self.stray_text(el, t)
         index = ct.index
         req = ct.req_before
@@ -127,7 +129,7 @@ class Walk:
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
-            if tail and not mixed and not (tail.isspace() and tail.isascii()):
+            if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
                 self.stray_text(el, tail)
             tag = child.tag
             if tag.__class__ is not str:
@@ -151,11 +153,8 @@ class Walk:
             if p.leaf:
                 # Text-only child with a valid value: the common case, done inline. Optional
                 # attributes (a schemeID, a unitCode) are checked at a glance where the type allows.
-                st = p.type.simple
-                if (
-                    (st.trivial or (st.quick is not None and st.quick(child.text or "")))
-                    and len(child) == 0
-                ):
+                quick = p.quick
+                if (quick is None or quick(child.text or "")) and len(child) == 0:
                     items = child.items()
                     if not items or (p.attr_leaf and self.plain_attributes(items, p.type)):
                         continue
@@ -197,14 +196,15 @@ class Walk:
 
     def automaton(self, el: El, ct: CType) -> None:
         mixed = ct.mixed
+        ws_runs = WS_RUNS
         t = el.text
-        if t and not mixed and not (t.isspace() and t.isascii()):
+        if t and not mixed and t not in ws_runs and not (t.isspace() and t.isascii()):
             self.stray_text(el, t)
         states = ct.states
         state = states[0]
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
-            if tail and not mixed and not (tail.isspace() and tail.isascii()):
+            if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
                 self.stray_text(el, tail)
             tag = child.tag
             if tag.__class__ is not str:
