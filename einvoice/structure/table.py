@@ -175,7 +175,8 @@ class Particle:
     """One element of a flat sequence: its position, occurrence bounds and declaration."""
 
     __slots__ = (
-        "attr_leaf", "fixed", "flags", "group", "index", "leaf", "max", "min", "name", "quick", "type",
+        "attr_leaf", "fixed", "flags", "group", "index", "inline", "leaf", "max", "min", "name", "quick",
+        "type",
     )
 
     def __init__(self, index: int, name: str, typ: SType | CType, flags: dict[str, Any] | None,
@@ -192,26 +193,29 @@ class Particle:
         self.quick: Any = None
         self.group = False
         self.attr_leaf = False
+        self.inline = False
 
     def settle(self) -> None:
         typ = self.type
         st = typ.simple
-        # Text-only, nothing to check beyond the value, and a value any text is or one glance
-        # (``quick``; None for a trivial type) decides: the walk may handle it inline.
+        # A value any text is or one glance (``quick``; None for a trivial type) decides.
+        glance = st.trivial or st.quick is not None
+        self.quick = None if st.trivial else st.quick
+        # Text-only, nothing to check beyond the value: the walk may handle it inline.
         self.leaf = (
             typ.kind in (SIMPLE, TEXT) and not typ.abstract and not typ.required
-            and self.flags is None and not st.is_id and (st.trivial or st.quick is not None)
+            and self.flags is None and not st.is_id and glance
         )
-        self.quick = None if st.trivial else st.quick
         # An aggregate: with no attributes on the element, its sequence is all there is to check.
         self.group = typ.kind == SEQ and not typ.abstract and not typ.required and self.flags is None
         # Text with plain attributes (amounts, quantities, identifiers with a scheme): value checks
         # only, no fixed values, IDs or wildcards; the walk may check it inline.
         self.attr_leaf = (
             typ.kind == SIMPLE and not typ.abstract and self.flags is None and typ.aw is None
-            and not typ.simple.is_id
-            and all(fixed is None and not st.is_id for st, _req, fixed in typ.attrs.values())
+            and not st.is_id and glance
+            and all(fixed is None and not ast.is_id for ast, _req, fixed in typ.attrs.values())
         )
+        self.inline = self.leaf or self.attr_leaf
 
 
 def plain_leaf(typ: SType | CType, flags: dict[str, Any] | None) -> bool:

@@ -126,6 +126,10 @@ class Walk:
         parts = ct.particles
         pos = -1
         cnt = 0
+        # The current particle's minimum and the required particles before the next one, kept
+        # in locals: the order check of each child then needs no tuple look-ups.
+        low = 0
+        owed = req[0]
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
@@ -144,39 +148,29 @@ class Walk:
                 if cnt > p.max >= 0:
                     self.too_many(el, child, p.max)
             elif i > pos:
-                if (pos >= 0 and cnt < parts[pos].min) or req[i] - req[pos + 1] > 0:
+                if cnt < low or req[i] > owed:
                     self.missing_before(el, ct, pos, cnt, i, child)
                 pos = i
                 cnt = 1
+                low = p.min
+                owed = req[i + 1]
             else:
                 self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), parts[pos].name)
-            if p.leaf:
-                # Text-only child with a valid value: the common case, done inline. Optional
-                # attributes (a schemeID, a unitCode) are checked at a glance where the type allows.
+            if p.inline:
+                # Text-only child with a valid value: the common case, done inline. Attributes (a
+                # schemeID, a currencyID) are checked at a glance where the type allows; without
+                # any, only a type that requires none is done.
                 quick = p.quick
                 if (quick is None or quick(child.text or "")) and len(child) == 0:
                     items = child.items()
-                    if not items or (p.attr_leaf and self.plain_attributes(items, p.type)):
+                    if p.leaf if not items else p.attr_leaf and self.plain_attributes(items, p.type):
                         continue
-            elif p.group:
-                if not child.items():
-                    self.sequence(child, p.type)  # type: ignore[arg-type]
-                    continue
-            elif p.attr_leaf and self.plain_text_with_attributes(child, p.type):
+            elif p.group and not child.items():
+                self.sequence(child, p.type)  # type: ignore[arg-type]
                 continue
             self.element(child, p.type, p.flags)
-        n = len(parts)
-        if (pos >= 0 and cnt < parts[pos].min) or req[n] - req[pos + 1] > 0:
-            self.missing_before(el, ct, pos, cnt, n, None)
-
-    @staticmethod
-    def plain_text_with_attributes(el: El, typ: Type) -> bool:
-        """True when a text element with plain attributes is valid at a glance (the common case);
-        False sends it through the full check, which also words the findings."""
-        st = typ.simple
-        if len(el) or not (st.trivial or (st.quick is not None and st.quick(el.text or ""))):
-            return False
-        return Walk.plain_attributes(el.items(), typ)
+        if cnt < low or req[len(parts)] > owed:
+            self.missing_before(el, ct, pos, cnt, len(parts), None)
 
     @staticmethod
     def plain_attributes(items: Any, typ: Type) -> bool:
