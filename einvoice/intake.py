@@ -42,6 +42,9 @@ _XML_SPACE = re.compile(rb"[ \t\r\n]*")
 _PROLOG = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)
 _ENCODING_DECL = re.compile(rb"""<\?xml[ \t\r\n][^>]*?encoding\s*=\s*["']([^"'>]{0,64})["']""")
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
+# The XML declarations nearly every invoice starts with (no BOM), all of the same length.
+_USUAL_DECLS = (b'<?xml version="1.0" encoding="UTF-8"?>', b'<?xml version="1.0" encoding="utf-8"?>')
+_USUAL_DECL_LEN = len(_USUAL_DECLS[0])
 _TRAILING_POSITION = re.compile(r"(,? line \d+,? column \d+)+\s*$")
 _LIBXML2_MAX_DEPTH = 256
 # About 64 bytes per proxy: up to this size the held proxies cost at most a few megabytes.
@@ -161,11 +164,12 @@ def _parse(data: bytes, *, max_bytes: int, max_depth: int) -> Parsed | IntakeErr
             f"({_mb(max_bytes)}) are accepted.",
         )
     data = bytes(data)
-    bad = _check_bytes(data)
-    if bad is None:
-        bad = _check_prolog(data)
-    if bad is not None:
-        return bad
+    if not _usual_prolog(data):
+        bad = _check_bytes(data)
+        if bad is None:
+            bad = _check_prolog(data)
+        if bad is not None:
+            return bad
     huge = False
     try:
         root = etree.fromstring(data, _parser(huge=False))
@@ -200,6 +204,22 @@ def _may_retry_huge(exc: etree.XMLSyntaxError, data: bytes) -> bool:
         return False
     # Belt and braces: huge mode never sees anything that could declare an entity.
     return b"<!DOCTYPE" not in data and b"<!ENTITY" not in data
+
+
+def _usual_prolog(data: bytes) -> bool:
+    """True for the prolog nearly every invoice has: a UTF-8 XML declaration, at most a line
+    break, then the root's start tag (not a comment, DOCTYPE or processing instruction). Such
+    bytes pass every check of ``_check_bytes`` and ``_check_prolog``; this glance costs a few
+    percent of those checks (three regular-expression matches and a dozen slices)."""
+    if not data.startswith(_USUAL_DECLS):
+        return False
+    i = _USUAL_DECL_LEN
+    nxt = data[i : i + 1]
+    if nxt == b"\n":
+        i += 1
+    elif nxt == b"\r" and data[i + 1 : i + 2] == b"\n":
+        i += 2
+    return data[i : i + 1] == b"<" and data[i + 1 : i + 2] not in (b"!", b"?", b"")
 
 
 def _check_bytes(data: bytes) -> IntakeError | None:
