@@ -136,11 +136,12 @@ class Walk:
             if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
                 self.stray_text(el, tail)
             tag = child.tag
-            if tag.__class__ is not str:
-                continue
+            # A comment's or processing instruction's tag is a function, found in no index: the
+            # type test (a generic attribute look-up) is needed only for what the index lacks.
             p = index.get(tag)
             if p is None:
-                self.unexpected(el, child, ct, self.expected_seq(ct, pos, cnt))
+                if tag.__class__ is str:
+                    self.unexpected(el, child, ct, self.expected_seq(ct, pos, cnt))
                 continue
             i = p.index
             if i == pos:
@@ -201,9 +202,7 @@ class Walk:
             if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
                 self.stray_text(el, tail)
             tag = child.tag
-            if tag.__class__ is not str:
-                continue
-            hit = state.named.get(tag)
+            hit = state.named.get(tag)  # as in sequence: a comment's tag is found in no state
             if hit is not None:
                 state = states[hit[0]]
                 typ = hit[1]
@@ -217,6 +216,8 @@ class Walk:
                     ):
                         continue
                 self.element(child, typ, hit[2])
+                continue
+            if tag.__class__ is not str:
                 continue
             ns = namespace_of(tag)
             for w, nxt in state.wild:
