@@ -170,7 +170,8 @@ class Walk:
                 self.sequence(child, p.type)  # type: ignore[arg-type]
                 continue
             self.element(child, p.type, p.flags)
-        if cnt < low or req[len(parts)] > owed:
+        # req_before has one entry more than there are particles: its last counts every required one.
+        if cnt < low or req[-1] > owed:
             self.missing_before(el, ct, pos, cnt, len(parts), None)
 
     @staticmethod
