@@ -25,6 +25,7 @@ from einvoice.model.values import (
     Percent,
     Quantity,
     Text,
+    Value,
     parse_date,
     parse_decimal,
 )
@@ -170,14 +171,6 @@ def _collect(el: El, parts: list[str]) -> None:
 
 # Value classes are frozen and the readers give every field, so the fields-set is all fields and
 # never changes after construction: one set per class is shared by all its instances.
-_new_text = Text.__new__
-_new_code = Code.__new__
-_new_ident = Identifier.__new__
-_new_amount = Amount.__new__
-_new_quantity = Quantity.__new__
-_new_percent = Percent.__new__
-_new_date = DateValue.__new__
-_new_binary = Binary.__new__
 _F_TEXT = set(Text.model_fields)
 _F_CODE = set(Code.model_fields)
 _F_IDENT = set(Identifier.model_fields)
@@ -188,13 +181,22 @@ _F_DATE = set(DateValue.model_fields)
 _F_BINARY = set(Binary.model_fields)
 
 
-def _fill(obj: Any, d: dict[str, Any], fields: set[str]) -> Any:
-    # Every field in ``d``, so no defaults are needed.
-    _set_dict(obj, d)
-    _set_fields(obj, fields)
-    _set_extra(obj, None)
-    _set_private(obj, None)
-    return obj
+class _ValueShell(Value):
+    """A blank with the memory layout of every value class, for building values cheaply.
+
+    A pydantic model's own ``__setattr__`` (or calling the slot descriptors) costs hundreds of
+    instructions per slot, four slots per value. This class keeps Python's plain attribute
+    setting, so the slots are stored directly; the finished object then becomes an instance of
+    its real class by ``__class__`` assignment, which Python allows between classes of the same
+    layout (no value class declares slots of its own). Never handed out as a shell.
+    """
+
+    __setattr__ = object.__setattr__
+    # Shares the C slot with __setattr__: pydantic's __delattr__ would make both slow.
+    __delattr__ = object.__delattr__
+
+
+_new_shell = _ValueShell.__new__
 
 
 def text(el: El, path: str) -> Text:
@@ -204,52 +206,103 @@ def text(el: El, path: str) -> Text:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    obj: Text = _fill(_new_text(Text), {"raw": raw, "path": path}, _F_TEXT)
-    return obj
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": raw, "path": path}
+    obj.__pydantic_fields_set__ = _F_TEXT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Text  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def code(el: El, path: str) -> Code:
-    obj: Code = _fill(_new_code(Code), {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
-                                        "list_version": el.get("listVersionID")}, _F_CODE)
-    return obj
+    list_id = list_version = None
+    # One items() call: most codes carry no attribute, and two get() calls cost several times more.
+    for k, v in el.items():
+        if k == "listID":
+            list_id = v
+        elif k == "listVersionID":
+            list_version = v
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": text_of(el), "path": path, "list_id": list_id, "list_version": list_version}
+    obj.__pydantic_fields_set__ = _F_CODE
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Code  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def ident(el: El, path: str) -> Identifier:
-    obj: Identifier = _fill(_new_ident(Identifier), {
-        "raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
-        "scheme_version": el.get("schemeVersionID")}, _F_IDENT)
-    return obj
+    scheme = version = None
+    for k, v in el.items():
+        if k == "schemeID":
+            scheme = v
+        elif k == "schemeVersionID":
+            version = v
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": text_of(el), "path": path, "scheme": scheme, "scheme_version": version}
+    obj.__pydantic_fields_set__ = _F_IDENT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Identifier  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def amount(el: El, path: str) -> Amount:
     raw = text_of(el)
-    obj: Amount = _fill(_new_amount(Amount), {"raw": raw, "path": path, "value": parse_decimal(raw),
-                                              "currency": el.get("currencyID")}, _F_AMOUNT)
-    return obj
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")}
+    obj.__pydantic_fields_set__ = _F_AMOUNT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Amount  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def quantity(el: El, path: str) -> Quantity:
     raw = text_of(el)
-    obj: Quantity = _fill(_new_quantity(Quantity), {
-        "raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}, _F_QUANTITY)
-    return obj
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}
+    obj.__pydantic_fields_set__ = _F_QUANTITY
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Quantity  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def percent(el: El, path: str) -> Percent:
     raw = text_of(el)
-    obj: Percent = _fill(_new_percent(Percent), {"raw": raw, "path": path, "value": parse_decimal(raw)},
-                         _F_PERCENT)
-    return obj
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
+    obj.__pydantic_fields_set__ = _F_PERCENT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Percent  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def iso_date(el: El, path: str) -> DateValue:
     raw = text_of(el)
-    obj: DateValue = _fill(_new_date(DateValue), {"raw": raw, "path": path, "value": parse_date(raw),
-                                                  "format": None}, _F_DATE)
-    return obj
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
+    obj.__pydantic_fields_set__ = _F_DATE
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = DateValue  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
 
 
 def binary(el: El, path: str) -> Binary:
-    obj: Binary = _fill(_new_binary(Binary), {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
-                                              "filename": el.get("filename")}, _F_BINARY)
-    return obj
+    mime = filename = None
+    for k, v in el.items():
+        if k == "mimeCode":
+            mime = v
+        elif k == "filename":
+            filename = v
+    obj = _new_shell(_ValueShell)
+    obj.__dict__ = {"raw": text_of(el), "path": path, "mime": mime, "filename": filename}
+    obj.__pydantic_fields_set__ = _F_BINARY
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Binary  # type: ignore[assignment]
+    return obj  # type: ignore[return-value]
