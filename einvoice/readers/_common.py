@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from lxml import etree
 from pydantic import BaseModel
 
+from einvoice.model.invoice import Group
 from einvoice.model.values import (
     Amount,
     Binary,
@@ -37,12 +38,40 @@ El = etree._Element
 # XPath's whitespace (what the reference tools strip), not Python's wider notion of it.
 WS = " \t\r\n"
 
-# Per class: (scalar defaults, fields whose default factory must run per instance).
+_new_object = object.__new__
+
+
+class _ValueShell(Value):
+    """A blank with the memory layout of every value class, for building values cheaply.
+
+    Through a pydantic model's own ``__setattr__`` (or by calling the slot descriptors) each of
+    the four slots of a model costs hundreds of instructions. This class keeps Python's plain
+    attribute setting, so the slots are stored directly; the finished object then becomes an
+    instance of its real class by ``__class__`` assignment, which Python allows between classes
+    of the same layout (no model class declares slots of its own). Never handed out as a shell.
+    """
+
+    __setattr__ = object.__setattr__
+    # Shares the C slot with __setattr__: pydantic's __delattr__ would make both slow.
+    __delattr__ = object.__delattr__
+
+
+class _GroupShell(Group):
+    """The same blank for the group classes (see ``_ValueShell``)."""
+
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+
+
+_SHELLS: tuple[type[BaseModel], ...] = (_ValueShell, _GroupShell)
+
+
+# Per class: (scalar defaults, fields whose default factory must run per instance, its shell).
 _Factories = tuple[tuple[str, Callable[[], Any]], ...]
-_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], _Factories]] = {}
+_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], _Factories, type[BaseModel]]] = {}
 
 
-def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories]:
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories, type[BaseModel]]:
     found = _DEFAULTS.get(cls)
     if found is None:
         # Every field gets a slot in declaration order, so dumps list fields as declared.
@@ -54,31 +83,29 @@ def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories]:
                 scalars[name] = None
             else:
                 scalars[name] = None if field.is_required() else field.default
-        found = _DEFAULTS[cls] = (scalars, tuple(factories))
+        shells = [s for s in _SHELLS if issubclass(cls, s.__base__)]  # type: ignore[arg-type]
+        if not shells:
+            raise TypeError(f"no construction blank for {cls.__name__}")
+        found = _DEFAULTS[cls] = (scalars, tuple(factories), shells[0])
     return found
-
-
-_slots = BaseModel.__dict__
-_set_dict = _slots["__dict__"].__set__
-_set_fields = _slots["__pydantic_fields_set__"].__set__
-_set_extra = _slots["__pydantic_extra__"].__set__
-_set_private = _slots["__pydantic_private__"].__set__
 
 
 def new(cls: type[M], **values: Any) -> M:
     """An instance of ``cls`` with ``values`` and every other field at its default, unvalidated."""
     found = _DEFAULTS.get(cls)
-    scalars, factories = found if found is not None else _defaults(cls)
+    scalars, factories, shell = found if found is not None else _defaults(cls)
     d = scalars.copy()
     for name, factory in factories:
         d[name] = [] if factory is list else factory()
     d.update(values)
-    obj = cls.__new__(cls)
-    _set_dict(obj, d)
-    _set_fields(obj, set(values))
-    _set_extra(obj, None)
-    _set_private(obj, None)
-    return obj
+    obj: Any = _new_object(shell)
+    obj.__dict__ = d
+    obj.__pydantic_fields_set__ = set(values)
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = cls
+    made: M = obj
+    return made
 
 
 def qname(tag: str) -> str:
@@ -181,22 +208,6 @@ _F_DATE = set(DateValue.model_fields)
 _F_BINARY = set(Binary.model_fields)
 
 
-class _ValueShell(Value):
-    """A blank with the memory layout of every value class, for building values cheaply.
-
-    A pydantic model's own ``__setattr__`` (or calling the slot descriptors) costs hundreds of
-    instructions per slot, four slots per value. This class keeps Python's plain attribute
-    setting, so the slots are stored directly; the finished object then becomes an instance of
-    its real class by ``__class__`` assignment, which Python allows between classes of the same
-    layout (no value class declares slots of its own). Never handed out as a shell.
-    """
-
-    __setattr__ = object.__setattr__
-    # Shares the C slot with __setattr__: pydantic's __delattr__ would make both slow.
-    __delattr__ = object.__delattr__
-
-
-_new_shell = _ValueShell.__new__
 
 
 def text(el: El, path: str) -> Text:
@@ -206,7 +217,7 @@ def text(el: El, path: str) -> Text:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": raw, "path": path}
     obj.__pydantic_fields_set__ = _F_TEXT
     obj.__pydantic_extra__ = None
@@ -223,7 +234,7 @@ def code(el: El, path: str) -> Code:
             list_id = v
         elif k == "listVersionID":
             list_version = v
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": text_of(el), "path": path, "list_id": list_id, "list_version": list_version}
     obj.__pydantic_fields_set__ = _F_CODE
     obj.__pydantic_extra__ = None
@@ -239,7 +250,7 @@ def ident(el: El, path: str) -> Identifier:
             scheme = v
         elif k == "schemeVersionID":
             version = v
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": text_of(el), "path": path, "scheme": scheme, "scheme_version": version}
     obj.__pydantic_fields_set__ = _F_IDENT
     obj.__pydantic_extra__ = None
@@ -250,7 +261,7 @@ def ident(el: El, path: str) -> Identifier:
 
 def amount(el: El, path: str) -> Amount:
     raw = text_of(el)
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")}
     obj.__pydantic_fields_set__ = _F_AMOUNT
     obj.__pydantic_extra__ = None
@@ -261,7 +272,7 @@ def amount(el: El, path: str) -> Amount:
 
 def quantity(el: El, path: str) -> Quantity:
     raw = text_of(el)
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}
     obj.__pydantic_fields_set__ = _F_QUANTITY
     obj.__pydantic_extra__ = None
@@ -272,7 +283,7 @@ def quantity(el: El, path: str) -> Quantity:
 
 def percent(el: El, path: str) -> Percent:
     raw = text_of(el)
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
     obj.__pydantic_fields_set__ = _F_PERCENT
     obj.__pydantic_extra__ = None
@@ -283,7 +294,7 @@ def percent(el: El, path: str) -> Percent:
 
 def iso_date(el: El, path: str) -> DateValue:
     raw = text_of(el)
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
     obj.__pydantic_fields_set__ = _F_DATE
     obj.__pydantic_extra__ = None
@@ -299,7 +310,7 @@ def binary(el: El, path: str) -> Binary:
             mime = v
         elif k == "filename":
             filename = v
-    obj = _new_shell(_ValueShell)
+    obj = _new_object(_ValueShell)
     obj.__dict__ = {"raw": text_of(el), "path": path, "mime": mime, "filename": filename}
     obj.__pydantic_fields_set__ = _F_BINARY
     obj.__pydantic_extra__ = None
