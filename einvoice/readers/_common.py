@@ -108,6 +108,28 @@ def new(cls: type[M], **values: Any) -> M:
     return made
 
 
+def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
+    """``new(cls, path=path, **values)`` without passing the fields as keywords (which copies them
+    twice); ``values`` is the reader's own dict and is not kept."""
+    found = _DEFAULTS.get(cls)
+    scalars, factories, shell = found if found is not None else _defaults(cls)
+    d = scalars.copy()
+    for name, factory in factories:
+        d[name] = [] if factory is list else factory()
+    d["path"] = path
+    d.update(values)
+    fields = set(values)
+    fields.add("path")
+    obj: Any = _new_object(shell)
+    obj.__dict__ = d
+    obj.__pydantic_fields_set__ = fields
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = cls
+    made: M = obj
+    return made
+
+
 def qname(tag: str) -> str:
     """``{ns}local`` as ``prefix:local`` with our fixed prefixes (cached)."""
     q = _QNAMES.get(tag)
