@@ -169,8 +169,9 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
         return [(q, c, f"{path}/{q}")]
     prefix = path + "/"
     out: list[tuple[str, El, str]] = []
-    seen: set[str] = set()
-    repeated = False
+    # One store per child; fewer distinct names than children means some name repeats
+    # (cheaper than testing and adding to a set).
+    distinct: dict[str, El] = {}
     for c in children:
         t = c.tag
         # Known names first: the type check (comments and processing instructions have a
@@ -180,12 +181,9 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
             if t.__class__ is not str:
                 continue
             q = qname(t)
-        if q in seen:
-            repeated = True
-        else:
-            seen.add(q)
+        distinct[q] = c
         out.append((q, c, prefix + q))
-    if repeated:
+    if len(distinct) != len(out):
         # Rare path: number the siblings that share a name.
         total: dict[str, int] = {}
         for q, _c, _p in out:
