@@ -38,8 +38,6 @@ El = etree._Element
 # XPath's whitespace (what the reference tools strip), not Python's wider notion of it.
 WS = " \t\r\n"
 
-_new_object = object.__new__
-
 
 class _ValueShell(Value):
     """A blank with the memory layout of every value class, for building values cheaply.
@@ -54,6 +52,8 @@ class _ValueShell(Value):
     __setattr__ = object.__setattr__
     # Shares the C slot with __setattr__: pydantic's __delattr__ would make both slow.
     __delattr__ = object.__delattr__
+    # Calling the class is then cheaper than object.__new__(cls), and validates nothing.
+    __init__ = object.__init__
 
 
 class _GroupShell(Group):
@@ -61,6 +61,7 @@ class _GroupShell(Group):
 
     __setattr__ = object.__setattr__
     __delattr__ = object.__delattr__
+    __init__ = object.__init__
 
 
 _SHELLS: tuple[type[BaseModel], ...] = (_ValueShell, _GroupShell)
@@ -98,7 +99,7 @@ def new(cls: type[M], **values: Any) -> M:
     for name, factory in factories:
         d[name] = [] if factory is list else factory()
     d.update(values)
-    obj: Any = _new_object(shell)
+    obj: Any = shell()
     obj.__dict__ = d
     obj.__pydantic_fields_set__ = set(values)
     obj.__pydantic_extra__ = None
@@ -120,7 +121,7 @@ def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
     d.update(values)
     fields = set(values)
     fields.add("path")
-    obj: Any = _new_object(shell)
+    obj: Any = shell()
     obj.__dict__ = d
     obj.__pydantic_fields_set__ = fields
     obj.__pydantic_extra__ = None
@@ -237,13 +238,13 @@ def text(el: El, path: str) -> Text:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path}
     obj.__pydantic_fields_set__ = _F_TEXT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Text  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Text
+    return obj  # type: ignore[no-any-return]
 
 
 def code(el: El, path: str) -> Code:
@@ -254,13 +255,13 @@ def code(el: El, path: str) -> Code:
             list_id = v
         elif k == "listVersionID":
             list_version = v
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": text_of(el), "path": path, "list_id": list_id, "list_version": list_version}
     obj.__pydantic_fields_set__ = _F_CODE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Code  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Code
+    return obj  # type: ignore[no-any-return]
 
 
 def ident(el: El, path: str) -> Identifier:
@@ -270,57 +271,57 @@ def ident(el: El, path: str) -> Identifier:
             scheme = v
         elif k == "schemeVersionID":
             version = v
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": text_of(el), "path": path, "scheme": scheme, "scheme_version": version}
     obj.__pydantic_fields_set__ = _F_IDENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Identifier  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Identifier
+    return obj  # type: ignore[no-any-return]
 
 
 def amount(el: El, path: str) -> Amount:
     raw = text_of(el)
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")}
     obj.__pydantic_fields_set__ = _F_AMOUNT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Amount  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Amount
+    return obj  # type: ignore[no-any-return]
 
 
 def quantity(el: El, path: str) -> Quantity:
     raw = text_of(el)
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}
     obj.__pydantic_fields_set__ = _F_QUANTITY
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Quantity  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Quantity
+    return obj  # type: ignore[no-any-return]
 
 
 def percent(el: El, path: str) -> Percent:
     raw = text_of(el)
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
     obj.__pydantic_fields_set__ = _F_PERCENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Percent  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Percent
+    return obj  # type: ignore[no-any-return]
 
 
 def iso_date(el: El, path: str) -> DateValue:
     raw = text_of(el)
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
     obj.__pydantic_fields_set__ = _F_DATE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = DateValue  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = DateValue
+    return obj  # type: ignore[no-any-return]
 
 
 def binary(el: El, path: str) -> Binary:
@@ -330,10 +331,10 @@ def binary(el: El, path: str) -> Binary:
             mime = v
         elif k == "filename":
             filename = v
-    obj = _new_object(_ValueShell)
+    obj: Any = _ValueShell()
     obj.__dict__ = {"raw": text_of(el), "path": path, "mime": mime, "filename": filename}
     obj.__pydantic_fields_set__ = _F_BINARY
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
-    obj.__class__ = Binary  # type: ignore[assignment]
-    return obj  # type: ignore[return-value]
+    obj.__class__ = Binary
+    return obj  # type: ignore[no-any-return]
