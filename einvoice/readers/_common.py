@@ -115,10 +115,11 @@ def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
     found = _DEFAULTS.get(cls)
     scalars, factories, shell = found if found is not None else _defaults(cls)
     d = scalars.copy()
-    for name, factory in factories:
-        d[name] = [] if factory is list else factory()
     d["path"] = path
     d.update(values)
+    for name, factory in factories:
+        if name not in values:
+            d[name] = factory()
     fields = set(values)
     fields.add("path")
     obj: Any = shell()
@@ -229,10 +230,11 @@ _F_DATE = set(DateValue.model_fields)
 _F_BINARY = set(Binary.model_fields)
 
 
+# Each value function reads a leaf's text itself (the common case) and calls text_of only for an
+# element with children: a Python call per value costs more than the four lines.
 
 
 def text(el: El, path: str) -> Text:
-    # text_of inlined for the common leaf case: this is the most frequent value.
     if len(el) == 0:
         t = el.text
         raw = t.strip(WS) if t else ""
@@ -255,8 +257,13 @@ def code(el: El, path: str) -> Code:
             list_id = v
         elif k == "listVersionID":
             list_version = v
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
-    obj.__dict__ = {"raw": text_of(el), "path": path, "list_id": list_id, "list_version": list_version}
+    obj.__dict__ = {"raw": raw, "path": path, "list_id": list_id, "list_version": list_version}
     obj.__pydantic_fields_set__ = _F_CODE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
@@ -271,8 +278,13 @@ def ident(el: El, path: str) -> Identifier:
             scheme = v
         elif k == "schemeVersionID":
             version = v
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
-    obj.__dict__ = {"raw": text_of(el), "path": path, "scheme": scheme, "scheme_version": version}
+    obj.__dict__ = {"raw": raw, "path": path, "scheme": scheme, "scheme_version": version}
     obj.__pydantic_fields_set__ = _F_IDENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
@@ -281,7 +293,11 @@ def ident(el: El, path: str) -> Identifier:
 
 
 def amount(el: El, path: str) -> Amount:
-    raw = text_of(el)
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")}
     obj.__pydantic_fields_set__ = _F_AMOUNT
@@ -292,7 +308,11 @@ def amount(el: El, path: str) -> Amount:
 
 
 def quantity(el: El, path: str) -> Quantity:
-    raw = text_of(el)
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}
     obj.__pydantic_fields_set__ = _F_QUANTITY
@@ -303,7 +323,11 @@ def quantity(el: El, path: str) -> Quantity:
 
 
 def percent(el: El, path: str) -> Percent:
-    raw = text_of(el)
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
     obj.__pydantic_fields_set__ = _F_PERCENT
@@ -314,7 +338,11 @@ def percent(el: El, path: str) -> Percent:
 
 
 def iso_date(el: El, path: str) -> DateValue:
-    raw = text_of(el)
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
     obj.__pydantic_fields_set__ = _F_DATE
@@ -331,8 +359,13 @@ def binary(el: El, path: str) -> Binary:
             mime = v
         elif k == "filename":
             filename = v
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
     obj: Any = _ValueShell()
-    obj.__dict__ = {"raw": text_of(el), "path": path, "mime": mime, "filename": filename}
+    obj.__dict__ = {"raw": raw, "path": path, "mime": mime, "filename": filename}
     obj.__pydantic_fields_set__ = _F_BINARY
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
