@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from lxml import etree
 from pydantic import BaseModel
 
+from einvoice.model.invoice import Group
 from einvoice.model.values import (
     Amount,
     Binary,
@@ -25,6 +26,7 @@ from einvoice.model.values import (
     Percent,
     Quantity,
     Text,
+    Value,
     parse_date,
     parse_decimal,
 )
@@ -36,12 +38,41 @@ El = etree._Element
 # XPath's whitespace (what the reference tools strip), not Python's wider notion of it.
 WS = " \t\r\n"
 
-# Per class: (scalar defaults, fields whose default factory must run per instance).
+
+class _ValueShell(Value):
+    """A blank with the memory layout of every value class, for building values cheaply.
+
+    Through a pydantic model's own ``__setattr__`` (or by calling the slot descriptors) each of
+    the four slots of a model costs hundreds of instructions. This class keeps Python's plain
+    attribute setting, so the slots are stored directly; the finished object then becomes an
+    instance of its real class by ``__class__`` assignment, which Python allows between classes
+    of the same layout (no model class declares slots of its own). Never handed out as a shell.
+    """
+
+    __setattr__ = object.__setattr__
+    # Shares the C slot with __setattr__: pydantic's __delattr__ would make both slow.
+    __delattr__ = object.__delattr__
+    # Calling the class is then cheaper than object.__new__(cls), and validates nothing.
+    __init__ = object.__init__
+
+
+class _GroupShell(Group):
+    """The same blank for the group classes (see ``_ValueShell``)."""
+
+    __setattr__ = object.__setattr__
+    __delattr__ = object.__delattr__
+    __init__ = object.__init__
+
+
+_SHELLS: tuple[type[BaseModel], ...] = (_ValueShell, _GroupShell)
+
+
+# Per class: (scalar defaults, fields whose default factory must run per instance, its shell).
 _Factories = tuple[tuple[str, Callable[[], Any]], ...]
-_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], _Factories]] = {}
+_DEFAULTS: dict[type[BaseModel], tuple[dict[str, Any], _Factories, type[BaseModel]]] = {}
 
 
-def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories]:
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories, type[BaseModel]]:
     found = _DEFAULTS.get(cls)
     if found is None:
         # Every field gets a slot in declaration order, so dumps list fields as declared.
@@ -53,31 +84,52 @@ def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], _Factories]:
                 scalars[name] = None
             else:
                 scalars[name] = None if field.is_required() else field.default
-        found = _DEFAULTS[cls] = (scalars, tuple(factories))
+        shells = [s for s in _SHELLS if issubclass(cls, s.__base__)]  # type: ignore[arg-type]
+        if not shells:
+            raise TypeError(f"no construction blank for {cls.__name__}")
+        found = _DEFAULTS[cls] = (scalars, tuple(factories), shells[0])
     return found
-
-
-_slots = BaseModel.__dict__
-_set_dict = _slots["__dict__"].__set__
-_set_fields = _slots["__pydantic_fields_set__"].__set__
-_set_extra = _slots["__pydantic_extra__"].__set__
-_set_private = _slots["__pydantic_private__"].__set__
 
 
 def new(cls: type[M], **values: Any) -> M:
     """An instance of ``cls`` with ``values`` and every other field at its default, unvalidated."""
     found = _DEFAULTS.get(cls)
-    scalars, factories = found if found is not None else _defaults(cls)
+    scalars, factories, shell = found if found is not None else _defaults(cls)
     d = scalars.copy()
     for name, factory in factories:
         d[name] = [] if factory is list else factory()
     d.update(values)
-    obj = cls.__new__(cls)
-    _set_dict(obj, d)
-    _set_fields(obj, set(values))
-    _set_extra(obj, None)
-    _set_private(obj, None)
-    return obj
+    obj: Any = shell()
+    obj.__dict__ = d
+    obj.__pydantic_fields_set__ = set(values)
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = cls
+    made: M = obj
+    return made
+
+
+def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
+    """``new(cls, path=path, **values)`` without passing the fields as keywords (which copies them
+    twice); ``values`` is the reader's own dict and is not kept."""
+    found = _DEFAULTS.get(cls)
+    scalars, factories, shell = found if found is not None else _defaults(cls)
+    d = scalars.copy()
+    d["path"] = path
+    d.update(values)
+    for name, factory in factories:
+        if name not in values:
+            d[name] = factory()
+    fields = set(values)
+    fields.add("path")
+    obj: Any = shell()
+    obj.__dict__ = d
+    obj.__pydantic_fields_set__ = fields
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = cls
+    made: M = obj
+    return made
 
 
 def qname(tag: str) -> str:
@@ -119,8 +171,9 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
         return [(q, c, f"{path}/{q}")]
     prefix = path + "/"
     out: list[tuple[str, El, str]] = []
-    seen: set[str] = set()
-    repeated = False
+    # One store per child; fewer distinct names than children means some name repeats
+    # (cheaper than testing and adding to a set).
+    distinct: dict[str, El] = {}
     for c in children:
         t = c.tag
         # Known names first: the type check (comments and processing instructions have a
@@ -130,12 +183,9 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
             if t.__class__ is not str:
                 continue
             q = qname(t)
-        if q in seen:
-            repeated = True
-        else:
-            seen.add(q)
+        distinct[q] = c
         out.append((q, c, prefix + q))
-    if repeated:
+    if len(distinct) != len(out):
         # Rare path: number the siblings that share a name.
         total: dict[str, int] = {}
         for q, _c, _p in out:
@@ -170,14 +220,6 @@ def _collect(el: El, parts: list[str]) -> None:
 
 # Value classes are frozen and the readers give every field, so the fields-set is all fields and
 # never changes after construction: one set per class is shared by all its instances.
-_new_text = Text.__new__
-_new_code = Code.__new__
-_new_ident = Identifier.__new__
-_new_amount = Amount.__new__
-_new_quantity = Quantity.__new__
-_new_percent = Percent.__new__
-_new_date = DateValue.__new__
-_new_binary = Binary.__new__
 _F_TEXT = set(Text.model_fields)
 _F_CODE = set(Code.model_fields)
 _F_IDENT = set(Identifier.model_fields)
@@ -188,68 +230,144 @@ _F_DATE = set(DateValue.model_fields)
 _F_BINARY = set(Binary.model_fields)
 
 
-def _fill(obj: Any, d: dict[str, Any], fields: set[str]) -> Any:
-    # Every field in ``d``, so no defaults are needed.
-    _set_dict(obj, d)
-    _set_fields(obj, fields)
-    _set_extra(obj, None)
-    _set_private(obj, None)
-    return obj
+# Each value function reads a leaf's text itself (the common case) and calls text_of only for an
+# element with children: a Python call per value costs more than the four lines.
 
 
 def text(el: El, path: str) -> Text:
-    # text_of inlined for the common leaf case: this is the most frequent value.
     if len(el) == 0:
         t = el.text
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    obj: Text = _fill(_new_text(Text), {"raw": raw, "path": path}, _F_TEXT)
-    return obj
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path}
+    obj.__pydantic_fields_set__ = _F_TEXT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Text
+    return obj  # type: ignore[no-any-return]
 
 
 def code(el: El, path: str) -> Code:
-    obj: Code = _fill(_new_code(Code), {"raw": text_of(el), "path": path, "list_id": el.get("listID"),
-                                        "list_version": el.get("listVersionID")}, _F_CODE)
-    return obj
+    list_id = list_version = None
+    # One items() call: most codes carry no attribute, and two get() calls cost several times more.
+    for k, v in el.items():
+        if k == "listID":
+            list_id = v
+        elif k == "listVersionID":
+            list_version = v
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "list_id": list_id, "list_version": list_version}
+    obj.__pydantic_fields_set__ = _F_CODE
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Code
+    return obj  # type: ignore[no-any-return]
 
 
 def ident(el: El, path: str) -> Identifier:
-    obj: Identifier = _fill(_new_ident(Identifier), {
-        "raw": text_of(el), "path": path, "scheme": el.get("schemeID"),
-        "scheme_version": el.get("schemeVersionID")}, _F_IDENT)
-    return obj
+    scheme = version = None
+    for k, v in el.items():
+        if k == "schemeID":
+            scheme = v
+        elif k == "schemeVersionID":
+            version = v
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "scheme": scheme, "scheme_version": version}
+    obj.__pydantic_fields_set__ = _F_IDENT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Identifier
+    return obj  # type: ignore[no-any-return]
 
 
 def amount(el: El, path: str) -> Amount:
-    raw = text_of(el)
-    obj: Amount = _fill(_new_amount(Amount), {"raw": raw, "path": path, "value": parse_decimal(raw),
-                                              "currency": el.get("currencyID")}, _F_AMOUNT)
-    return obj
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")}
+    obj.__pydantic_fields_set__ = _F_AMOUNT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Amount
+    return obj  # type: ignore[no-any-return]
 
 
 def quantity(el: El, path: str) -> Quantity:
-    raw = text_of(el)
-    obj: Quantity = _fill(_new_quantity(Quantity), {
-        "raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}, _F_QUANTITY)
-    return obj
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}
+    obj.__pydantic_fields_set__ = _F_QUANTITY
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Quantity
+    return obj  # type: ignore[no-any-return]
 
 
 def percent(el: El, path: str) -> Percent:
-    raw = text_of(el)
-    obj: Percent = _fill(_new_percent(Percent), {"raw": raw, "path": path, "value": parse_decimal(raw)},
-                         _F_PERCENT)
-    return obj
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
+    obj.__pydantic_fields_set__ = _F_PERCENT
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Percent
+    return obj  # type: ignore[no-any-return]
 
 
 def iso_date(el: El, path: str) -> DateValue:
-    raw = text_of(el)
-    obj: DateValue = _fill(_new_date(DateValue), {"raw": raw, "path": path, "value": parse_date(raw),
-                                                  "format": None}, _F_DATE)
-    return obj
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
+    obj.__pydantic_fields_set__ = _F_DATE
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = DateValue
+    return obj  # type: ignore[no-any-return]
 
 
 def binary(el: El, path: str) -> Binary:
-    obj: Binary = _fill(_new_binary(Binary), {"raw": text_of(el), "path": path, "mime": el.get("mimeCode"),
-                                              "filename": el.get("filename")}, _F_BINARY)
-    return obj
+    mime = filename = None
+    for k, v in el.items():
+        if k == "mimeCode":
+            mime = v
+        elif k == "filename":
+            filename = v
+    if len(el) == 0:
+        t = el.text
+        raw = t.strip(WS) if t else ""
+    else:
+        raw = text_of(el)
+    obj: Any = _ValueShell()
+    obj.__dict__ = {"raw": raw, "path": path, "mime": mime, "filename": filename}
+    obj.__pydantic_fields_set__ = _F_BINARY
+    obj.__pydantic_extra__ = None
+    obj.__pydantic_private__ = None
+    obj.__class__ = Binary
+    return obj  # type: ignore[no-any-return]

@@ -52,6 +52,7 @@ from einvoice.readers._common import (
     amount,
     binary,
     code,
+    group,
     ident,
     kids,
     new,
@@ -112,7 +113,7 @@ def read(root: El) -> Invoice:
                 elif q2 == "ram:GuidelineSpecifiedDocumentContextParameter":
                     proc.setdefault("specification_identifier", text(*found))
             if proc:
-                d["process_control"] = new(ProcessControl, path=p, **proc)
+                d["process_control"] = group(ProcessControl, p, proc)
         elif q == "rsm:ExchangedDocument":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "ram:ID":
@@ -135,7 +136,7 @@ def read(root: El) -> Invoice:
                     _settlement(c2, p2, d)
     d["notes"] = notes
     d["lines"] = lines
-    return new(Invoice, **d)
+    return group(Invoice, TOP, d)
 
 
 def _note(el: El, path: str) -> InvoiceNote:
@@ -145,7 +146,7 @@ def _note(el: El, path: str) -> InvoiceNote:
             d.setdefault("note", text(c, p))
         elif q == "ram:SubjectCode":
             d.setdefault("subject_code", code(c, p))
-    return new(InvoiceNote, path=path, **d)
+    return group(InvoiceNote, path, d)
 
 
 class _Party:
@@ -228,7 +229,7 @@ def _address(el: El, path: str, cls: type[A]) -> A:
             d[f] = text(c, p)
         elif q == "ram:CountryID":
             d.setdefault("country_code", code(c, p))
-    return new(cls, path=path, **d)
+    return group(cls, path, d)
 
 
 def _contact(el: El, path: str, cls: type[C]) -> C:
@@ -244,7 +245,7 @@ def _contact(el: El, path: str, cls: type[C]) -> C:
             found = _first(c, p, "ram:URIID")
             if found is not None:
                 d.setdefault("email", text(*found))
-    return new(cls, path=path, **d)
+    return group(cls, path, d)
 
 
 def _seller(el: El, path: str) -> Seller:
@@ -263,7 +264,7 @@ def _seller(el: El, path: str) -> Seller:
         d["address"] = _address(*r.address, SellerAddress)
     if r.contact:
         d["contact"] = _contact(*r.contact, SellerContact)
-    return new(Seller, path=path, **d)
+    return group(Seller, path, d)
 
 
 def _buyer(el: El, path: str) -> Buyer:
@@ -280,7 +281,7 @@ def _buyer(el: El, path: str) -> Buyer:
         d["address"] = _address(*r.address, BuyerAddress)
     if r.contact:
         d["contact"] = _contact(*r.contact, BuyerContact)
-    return new(Buyer, path=path, **d)
+    return group(Buyer, path, d)
 
 
 def _tax_rep(el: El, path: str) -> TaxRepresentative:
@@ -288,7 +289,7 @@ def _tax_rep(el: El, path: str) -> TaxRepresentative:
     d: dict[str, Any] = {"name": r.name, "vat_identifier": r.tax_va or r.tax_fc or r.tax_other}
     if r.address:
         d["address"] = _address(*r.address, TaxRepresentativeAddress)
-    return new(TaxRepresentative, path=path, **d)
+    return group(TaxRepresentative, path, d)
 
 
 def _referenced_id(el: El, path: str) -> Identifier | None:
@@ -361,7 +362,7 @@ def _additional_document(
         return
     if id_el is not None:
         d.setdefault("reference", ident(*id_el))
-    documents.append(new(SupportingDocument, path=path, **d))
+    documents.append(group(SupportingDocument, path, d))
 
 
 def _delivery(el: El, path: str, inv: dict[str, Any]) -> None:
@@ -386,7 +387,7 @@ def _delivery(el: El, path: str, inv: dict[str, Any]) -> None:
             if v is not None:
                 inv.setdefault("receiving_advice_reference", v)
     if any(v is not None for v in d.values()):
-        inv["delivery"] = new(Delivery, path=path, **d)
+        inv["delivery"] = group(Delivery, path, d)
 
 
 _TOTALS = {
@@ -436,7 +437,7 @@ def _settlement(el: El, path: str, inv: dict[str, Any]) -> None:
                     pd.setdefault("start", _date(c2, p2))
                 elif q2 == "ram:EndDateTime":
                     pd.setdefault("end", _date(c2, p2))
-            inv["invoicing_period"] = new(Period, path=p, **pd)
+            inv["invoicing_period"] = group(Period, p, pd)
         elif q == "ram:SpecifiedTradeAllowanceCharge":
             ac = _allowance_charge(c, p, doc_level=True)
             if isinstance(ac, DocumentAllowance):
@@ -465,7 +466,7 @@ def _settlement(el: El, path: str, inv: dict[str, Any]) -> None:
                     pr.setdefault("reference", text(c2, p2))
                 elif q2 == "ram:FormattedIssueDateTime":
                     pr.setdefault("issue_date", _date(c2, p2))
-            preceding.append(new(PrecedingInvoice, path=p, **pr))
+            preceding.append(group(PrecedingInvoice, p, pr))
         elif q == "ram:ReceivableSpecifiedTradeAccountingAccount":
             found = _first(c, p, "ram:ID")
             if found is not None:
@@ -507,7 +508,7 @@ def _totals(el: El, path: str, tax_totals: list[Amount], inv: dict[str, Any]) ->
             d.setdefault("vat_total", a)
         if a.currency is not None and a.currency == acc_code:
             d.setdefault("vat_total_accounting", a)
-    return new(DocumentTotals, path=path, **d)
+    return group(DocumentTotals, path, d)
 
 
 def _payment_means(el: El, path: str) -> PaymentInstructions:
@@ -525,7 +526,7 @@ def _payment_means(el: El, path: str) -> PaymentInstructions:
                     card.setdefault("primary_account_number", text(c2, p2))
                 elif q2 == "ram:CardholderName":
                     card.setdefault("holder_name", text(c2, p2))
-            d["card"] = new(PaymentCard, path=p, **card)
+            d["card"] = group(PaymentCard, p, card)
         elif q == "ram:PayerPartyDebtorFinancialAccount":
             found = _first(c, p, "ram:IBANID")
             if found is not None:
@@ -537,7 +538,7 @@ def _payment_means(el: El, path: str) -> PaymentInstructions:
                     ct.setdefault("account_id", ident(c2, p2))
                 elif q2 == "ram:AccountName":
                     ct.setdefault("account_name", text(c2, p2))
-            transfers.append(new(CreditTransfer, path=p, **ct))
+            transfers.append(group(CreditTransfer, p, ct))
         elif q == "ram:PayeeSpecifiedCreditorFinancialInstitution":
             found = _first(c, p, "ram:BICID")
             if found is not None:
@@ -546,7 +547,8 @@ def _payment_means(el: El, path: str) -> PaymentInstructions:
                     transfers[-1].__dict__["service_provider_id"] = bic
                 else:
                     transfers.append(new(CreditTransfer, path=p, service_provider_id=bic))
-    return new(PaymentInstructions, path=path, credit_transfers=transfers, **d)
+    d["credit_transfers"] = transfers
+    return group(PaymentInstructions, path, d)
 
 
 def _tax(el: El, path: str, inv: dict[str, Any]) -> VatBreakdown:
@@ -571,7 +573,7 @@ def _tax(el: El, path: str, inv: dict[str, Any]) -> VatBreakdown:
                     inv["tax_point_date"] = tp
         elif q == "ram:DueDateTypeCode":
             inv.setdefault("tax_point_date_code", code(c, p))
-    return new(VatBreakdown, path=path, **d)
+    return group(VatBreakdown, path, d)
 
 
 def _allowance_charge(el: El, path: str, *, doc_level: bool) -> _AllowanceOrCharge | None:
@@ -607,7 +609,7 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> _AllowanceOrChar
         cls = DocumentAllowance if doc_level else LineAllowance
     else:
         return None
-    return new(cls, path=path, **d)
+    return group(cls, path, d)
 
 
 def _line(el: El, path: str) -> InvoiceLine:
@@ -642,7 +644,7 @@ def _line(el: El, path: str) -> InvoiceLine:
                             v.setdefault("category_code", code(c3, p3))
                         elif q3 == "ram:RateApplicablePercent":
                             v.setdefault("rate", percent(c3, p3))
-                    vat = new(LineVat, path=p2, **v)
+                    vat = group(LineVat, p2, v)
                     if "vat" in d:
                         d.setdefault("additional_vat", []).append(vat)
                     else:
@@ -654,7 +656,7 @@ def _line(el: El, path: str) -> InvoiceLine:
                             lp.setdefault("start", _date(c3, p3))
                         elif q3 == "ram:EndDateTime":
                             lp.setdefault("end", _date(c3, p3))
-                    d["period"] = new(LinePeriod, path=p2, **lp)
+                    d["period"] = group(LinePeriod, p2, lp)
                 elif q2 == "ram:SpecifiedTradeAllowanceCharge":
                     ac = _allowance_charge(c2, p2, doc_level=False)
                     if isinstance(ac, LineAllowance):
@@ -671,7 +673,8 @@ def _line(el: El, path: str) -> InvoiceLine:
                     found = _first(c2, p2, "ram:ID")
                     if found is not None:
                         d.setdefault("accounting_reference", text(*found))
-    return new(InvoiceLine, path=path, allowances=allowances, charges=charges, **d)
+    d.update(allowances=allowances, charges=charges)
+    return group(InvoiceLine, path, d)
 
 
 def _line_document(el: El, path: str, line: dict[str, Any]) -> None:
@@ -715,7 +718,7 @@ def _line_agreement(el: El, path: str, line: dict[str, Any]) -> None:
                     price.setdefault("base_quantity", quantity(c2, p2))
     if gross_base is not None:
         price.setdefault("base_quantity", gross_base)
-    line["price"] = new(PriceDetails, path=path, **price)
+    line["price"] = group(PriceDetails, path, price)
 
 
 def _item(el: El, path: str) -> Item:
@@ -740,7 +743,7 @@ def _item(el: El, path: str) -> Item:
                     a.setdefault("name", text(c2, p2))
                 elif q2 == "ram:Value":
                     a.setdefault("value", text(c2, p2))
-            attributes.append(new(ItemAttribute, path=p, **a))
+            attributes.append(group(ItemAttribute, p, a))
         elif q == "ram:DesignatedProductClassification":
             found = _first(c, p, "ram:ClassCode")
             if found is not None:
@@ -751,4 +754,5 @@ def _item(el: El, path: str) -> Item:
             found = _first(c, p, "ram:ID")
             if found is not None:
                 d.setdefault("origin_country", code(*found))
-    return new(Item, path=path, classifications=classifications, attributes=attributes, **d)
+    d.update(classifications=classifications, attributes=attributes)
+    return group(Item, path, d)

@@ -52,6 +52,7 @@ from einvoice.readers._common import (
     amount,
     binary,
     code,
+    group,
     ident,
     iso_date,
     kids,
@@ -186,14 +187,14 @@ def read(root: El, syntax: Syntax) -> Invoice:
     if due_in_means is not None and "payment_due_date" not in d:
         d["payment_due_date"] = due_in_means
     if proc:
-        d["process_control"] = new(ProcessControl, path=top, **proc)
+        d["process_control"] = group(ProcessControl, top, proc)
     _tax_totals(tax_totals, d, breakdown)
     if sepa:
         _put_creditor_id(sepa[0], means, top)
     d.update(notes=notes, preceding_invoices=preceding, payment_instructions=means,
              allowances=allowances, charges=charges, vat_breakdown=breakdown,
              supporting_documents=documents, lines=lines, third_party_payments=third)
-    return new(Invoice, **d)
+    return group(Invoice, top, d)
 
 
 _DOC_REFS = {
@@ -228,7 +229,7 @@ def _period(el: El, path: str) -> tuple[Period | None, Code | None]:
             d.setdefault("end", iso_date(c, p))
         elif q == "cbc:DescriptionCode":
             desc = code(c, p)
-    return (new(Period, path=path, **d) if d else None), desc
+    return (group(Period, path, d) if d else None), desc
 
 
 def _preceding(el: El, path: str) -> PrecedingInvoice:
@@ -238,7 +239,7 @@ def _preceding(el: El, path: str) -> PrecedingInvoice:
             d.setdefault("reference", text(c, p))
         elif q == "cbc:IssueDate":
             d.setdefault("issue_date", iso_date(c, p))
-    return new(PrecedingInvoice, path=path, **d)
+    return group(PrecedingInvoice, path, d)
 
 
 def _additional_document(
@@ -272,7 +273,7 @@ def _additional_document(
         return
     if id_el is not None:
         d.setdefault("reference", ident(*id_el))
-    documents.append(new(SupportingDocument, path=path, **d))
+    documents.append(group(SupportingDocument, path, d))
 
 
 def _address(el: El, path: str, cls: type[A]) -> A:
@@ -289,7 +290,7 @@ def _address(el: El, path: str, cls: type[A]) -> A:
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:IdentificationCode":
                     d.setdefault("country_code", code(c2, p2))
-    return new(cls, path=path, **d)
+    return group(cls, path, d)
 
 
 def _contact(el: El, path: str, cls: type[C]) -> C:
@@ -301,7 +302,7 @@ def _contact(el: El, path: str, cls: type[C]) -> C:
             d.setdefault("telephone", text(c, p))
         elif q == "cbc:ElectronicMail":
             d.setdefault("email", text(c, p))
-    return new(cls, path=path, **d)
+    return group(cls, path, d)
 
 
 class _Party:
@@ -403,7 +404,7 @@ def _seller(el: El, path: str, sepa: list[Identifier]) -> Seller:
         d["address"] = _address(*r.address, SellerAddress)
     if r.contact:
         d["contact"] = _contact(*r.contact, SellerContact)
-    return new(Seller, path=path, **d)
+    return group(Seller, path, d)
 
 
 def _buyer(el: El, path: str) -> Buyer:
@@ -423,7 +424,7 @@ def _buyer(el: El, path: str) -> Buyer:
         d["address"] = _address(*r.address, BuyerAddress)
     if r.contact:
         d["contact"] = _contact(*r.contact, BuyerContact)
-    return new(Buyer, path=path, **d)
+    return group(Buyer, path, d)
 
 
 def _payee(el: El, path: str, sepa: list[Identifier]) -> Payee:
@@ -438,7 +439,7 @@ def _tax_rep(el: El, path: str) -> TaxRepresentative:
     d: dict[str, Any] = {"name": r.names[0] if r.names else None, "vat_identifier": r.tax_vat}
     if r.address:
         d["address"] = _address(*r.address, TaxRepresentativeAddress)
-    return new(TaxRepresentative, path=path, **d)
+    return group(TaxRepresentative, path, d)
 
 
 def _delivery(el: El, path: str) -> Delivery:
@@ -458,7 +459,7 @@ def _delivery(el: El, path: str) -> Delivery:
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:Name" and "party_name" not in d:
                             d.setdefault("party_name", text(c3, p3))
-    return new(Delivery, path=path, **d)
+    return group(Delivery, path, d)
 
 
 def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
@@ -482,7 +483,7 @@ def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
                     card.setdefault("primary_account_number", text(c2, p2))
                 elif q2 == "cbc:HolderName":
                     card.setdefault("holder_name", text(c2, p2))
-            d["card"] = new(PaymentCard, path=p, **card)
+            d["card"] = group(PaymentCard, p, card)
         elif q == "cac:PayeeFinancialAccount":
             ct: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
@@ -494,7 +495,7 @@ def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:ID":
                             ct.setdefault("service_provider_id", ident(c3, p3))
-            transfers.append(new(CreditTransfer, path=p, **ct))
+            transfers.append(group(CreditTransfer, p, ct))
         elif q == "cac:PaymentMandate":
             dd: dict[str, Any] = {}
             for q2, c2, p2 in kids(c, p):
@@ -504,8 +505,9 @@ def _payment_means(el: El, path: str) -> tuple[PaymentInstructions, Any]:
                     for q3, c3, p3 in kids(c2, p2):
                         if q3 == "cbc:ID":
                             dd.setdefault("debited_account", ident(c3, p3))
-            d["direct_debit"] = new(DirectDebit, path=p, **dd)
-    return new(PaymentInstructions, path=path, credit_transfers=transfers, **d), due
+            d["direct_debit"] = group(DirectDebit, p, dd)
+    d["credit_transfers"] = transfers
+    return group(PaymentInstructions, path, d), due
 
 
 def _put_creditor_id(creditor: Identifier, means: list[PaymentInstructions], top: str) -> None:
@@ -528,7 +530,7 @@ def _third_party(el: El, path: str) -> ThirdPartyPayment:
             d.setdefault("amount", amount(c, p))
         elif q == "cbc:InstructionID":
             d.setdefault("description", text(c, p))
-    return new(ThirdPartyPayment, path=path, **d)
+    return group(ThirdPartyPayment, path, d)
 
 
 def _allowance_charge(el: El, path: str, *, doc_level: bool) -> _AllowanceOrCharge | None:
@@ -564,7 +566,7 @@ def _allowance_charge(el: El, path: str, *, doc_level: bool) -> _AllowanceOrChar
         cls = DocumentAllowance if doc_level else LineAllowance
     else:
         return None
-    return new(cls, path=path, **d)
+    return group(cls, path, d)
 
 
 def _tax_totals(totals: list[tuple[El, str]], inv: dict[str, Any], breakdown: list[VatBreakdown]) -> None:
@@ -613,7 +615,7 @@ def _subtotal(el: El, path: str) -> VatBreakdown:
                     d.setdefault("exemption_reason", text(c2, p2))
                 elif q2 == "cbc:TaxExemptionReasonCode":
                     d.setdefault("exemption_reason_code", code(c2, p2))
-    return new(VatBreakdown, path=path, **d)
+    return group(VatBreakdown, path, d)
 
 
 _TOTALS = {
@@ -634,7 +636,7 @@ def _totals(el: El, path: str) -> DocumentTotals:
         f = _TOTALS.get(q)
         if f is not None:
             d[f] = amount(c, p)
-    return new(DocumentTotals, path=path, **d)
+    return group(DocumentTotals, path, d)
 
 
 def _line(el: El, path: str) -> InvoiceLine:
@@ -660,7 +662,7 @@ def _line(el: El, path: str) -> InvoiceLine:
                     lp.setdefault("start", iso_date(c2, p2))
                 elif q2 == "cbc:EndDate":
                     lp.setdefault("end", iso_date(c2, p2))
-            d["period"] = new(LinePeriod, path=p, **lp)
+            d["period"] = group(LinePeriod, p, lp)
         elif q == "cac:OrderLineReference":
             for q2, c2, p2 in kids(c, p):
                 if q2 == "cbc:LineID":
@@ -679,7 +681,8 @@ def _line(el: El, path: str) -> InvoiceLine:
             d["price"] = _price(c, p)
         elif q in ("cac:SubInvoiceLine", "cac:SubCreditNoteLine"):
             subs.append(_line(c, p))
-    return new(InvoiceLine, path=path, allowances=allowances, charges=charges, sub_lines=subs, **d)
+    d.update(allowances=allowances, charges=charges, sub_lines=subs)
+    return group(InvoiceLine, path, d)
 
 
 def _line_document(el: El, path: str, line: dict[str, Any]) -> None:
@@ -724,7 +727,7 @@ def _item(el: El, path: str, line: dict[str, Any]) -> None:
                     v.setdefault("category_code", code(c2, p2))
                 elif q2 == "cbc:Percent":
                     v.setdefault("rate", percent(c2, p2))
-            vat = new(LineVat, path=p, **v)
+            vat = group(LineVat, p, v)
             if "vat" in line:
                 line.setdefault("additional_vat", []).append(vat)
             else:
@@ -736,8 +739,9 @@ def _item(el: El, path: str, line: dict[str, Any]) -> None:
                     a.setdefault("name", text(c2, p2))
                 elif q2 == "cbc:Value":
                     a.setdefault("value", text(c2, p2))
-            attributes.append(new(ItemAttribute, path=p, **a))
-    line["item"] = new(Item, path=path, classifications=classifications, attributes=attributes, **d)
+            attributes.append(group(ItemAttribute, p, a))
+    d.update(classifications=classifications, attributes=attributes)
+    line["item"] = group(Item, path, d)
 
 
 _ITEM_IDS = {
@@ -768,5 +772,5 @@ def _price(el: El, path: str) -> PriceDetails:
             if indicator in ("false", "0"):
                 for k, v in found.items():
                     d.setdefault(k, v)
-    return new(PriceDetails, path=path, **d)
+    return group(PriceDetails, path, d)
 
