@@ -24,7 +24,6 @@ Labels carry ids and codes only; their number is bounded by the routing table an
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections import OrderedDict
@@ -43,6 +42,7 @@ from prometheus_client import (
 )
 
 from einvoice.pipeline import Outcome as PipelineOutcome
+from einvoice.worker.envelope import sha256_hex
 from einvoice.worker.hooks import Hooks
 
 FINAL_OUTCOMES = frozenset({"accepted", "rejected", "unroutable", "failed", "passed"})
@@ -122,7 +122,7 @@ class Metrics(Hooks):
 
         def observed(data: bytes) -> PipelineOutcome:
             out = pipeline(data)
-            key = hashlib.sha256(data).hexdigest()
+            key = sha256_hex(data)  # the handler hashed this body just before: no second pass
             with self._lock:
                 self._pending[key] = [(f.rule, f.level) for f in out.report.findings]
                 self._pending.move_to_end(key)

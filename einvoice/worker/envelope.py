@@ -82,8 +82,22 @@ class Envelope(_Strict):
     source: SourceInfo
 
 
+# The last document hashed and its digest. The worker hashes each inbound body twice: the handler
+# for the message id, and the metrics' pipeline wrapper to key the findings by it; both get the
+# very same bytes object, so the second call is an identity check instead of hashing again
+# (some 20 µs for a 30 KB invoice). Only immutable ``bytes`` qualify.
+_last_hashed: tuple[bytes, str] = (b"", hashlib.sha256(b"").hexdigest())
+
+
 def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    global _last_hashed
+    last = _last_hashed  # one read: another thread may replace it meanwhile
+    if data is last[0]:
+        return last[1]
+    digest = hashlib.sha256(data).hexdigest()
+    if type(data) is bytes:
+        _last_hashed = (data, digest)
+    return digest
 
 
 def document_info(data: bytes, syntax: str | None, digest: str | None = None) -> DocumentInfo:
