@@ -120,6 +120,12 @@ class RoutingConfigError(Exception):
     """The routing table cannot be used (unreadable, not TOML, or invalid)."""
 
 
+# Routes remembered per buyer reference. A procedure's invoices carry a few recurring Leitweg-IDs,
+# and working one out (format, MOD 97-10 digit by digit, prefix lookups) costs more than the rest
+# of routing; the text is the supplier's, so the memory is bounded and simply starts afresh.
+ROUTE_MEMO_SIZE = 4096
+
+
 class Router:
     """Longest-prefix lookup over a validated table."""
 
@@ -127,8 +133,18 @@ class Router:
         self.table = table
         self._by_prefix = {p: m for m in table.municipalities for p in m.leitweg_ids}
         self._lengths = sorted({len(p) for p in self._by_prefix}, reverse=True)
+        self._memo: dict[str | None, Route] = {}
 
     def route(self, buyer_reference: str | None) -> Route:
+        """Where ``buyer_reference`` goes (a Route is immutable, so equal texts share one)."""
+        found = self._memo.get(buyer_reference)
+        if found is None:
+            if len(self._memo) >= ROUTE_MEMO_SIZE:
+                self._memo.clear()
+            found = self._memo[buyer_reference] = self._route(buyer_reference)
+        return found
+
+    def _route(self, buyer_reference: str | None) -> Route:
         parsed = leitweg.parse(buyer_reference)
         shown = buyer_reference.strip() if buyer_reference else None
         if isinstance(parsed, leitweg.LeitwegError):

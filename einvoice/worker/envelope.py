@@ -129,8 +129,12 @@ def to_json(envelope: Envelope, data: bytes) -> bytes:
     if envelope.document.base64:
         raise ValueError("to_json fills in document.base64 itself; leave it empty")
     out = envelope.__pydantic_serializer__.to_json(envelope)
-    at = out.index(_EMPTY_BASE64) + _BASE64_VALUE_AT
-    return b"".join((out[:at], binascii.b2a_base64(data, newline=False), out[at:]))
+    # "document" comes after the invoice and the report, a few hundred bytes before the end:
+    # searching backwards finds it without scanning the invoice's JSON (the marker occurs once).
+    at = out.rindex(_EMPTY_BASE64) + _BASE64_VALUE_AT
+    # Views, not slices: join copies each part once, straight into the body.
+    whole = memoryview(out)
+    return b"".join((whole[:at], binascii.b2a_base64(data, newline=False), whole[at:]))
 
 
 SCHEMA_ID = "https://einvoice.local/schemas/envelope.schema.json"

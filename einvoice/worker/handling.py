@@ -130,6 +130,7 @@ class InvoiceHandler:
         else:
             outcome, queue = "unroutable", self.names.unroutable
         muni = route.municipality
+        carried = msg.carried_headers()
         envelope = Envelope(
             outcome=outcome,
             invoice=inv,
@@ -151,12 +152,12 @@ class InvoiceHandler:
                 message_id=msg.message_id,
                 app_id=msg.app_id,
                 correlation_id=msg.correlation_id,
-                headers={k: _text(v) for k, v in msg.carried_headers().items()},
+                headers={k: _text(v) for k, v in carried.items()},
             ),
         )
         body = to_json(envelope, msg.body)
         headers = {
-            **msg.carried_headers(),
+            **carried,
             "x-einvoice-outcome": outcome,
             "x-einvoice-verdict": rep.verdict,
         }
