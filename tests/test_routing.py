@@ -75,6 +75,20 @@ def test_no_municipality() -> None:
     assert route.leitweg_id == lid("991-33333TEST")
 
 
+def test_remembered_routes_equal_fresh_ones_and_the_memory_stays_bounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from einvoice.routing import table as table_module
+
+    monkeypatch.setattr(table_module, "ROUTE_MEMO_SIZE", 3)
+    spec = parse_table(table(("kreis", ["16068"]), ("stadt", ["16068058"])))
+    memo = Router(spec)
+    texts = [lid("16068058"), lid("16068051"), None, "x", " " + lid("16068058").lower() + " ",
+             "16068058-00", lid("991-33333TEST"), lid("16068058")]
+    for text in texts * 2:
+        assert memo.route(text) == Router(spec).route(text)
+        assert len(memo._memo) <= 3
+
+
 @pytest.mark.parametrize(
     ("data", "needle"),
     [

@@ -214,3 +214,20 @@ def test_envelope_bytes_equal_the_plain_serialization_even_with_lookalike_text()
     assert env.document.base64 == base64.b64encode(body).decode("ascii")
     plain = env.model_copy(update={"document": document_info(body, env.document.syntax)})
     assert pub.body == plain.model_dump_json().encode("utf-8")  # type: ignore[attr-defined]
+
+
+def test_the_digest_is_remembered_only_for_the_very_same_bytes() -> None:
+    """The handler and the metrics' pipeline wrapper hash the same body; the second call may reuse
+    the first digest, but never for other or mutable data."""
+    import hashlib
+
+    from einvoice.worker.envelope import sha256_hex
+
+    body = b"<Invoice>" + bytes(range(256))
+    assert sha256_hex(body) == sha256_hex(body) == hashlib.sha256(body).hexdigest()
+    assert sha256_hex(bytes(body)) == hashlib.sha256(body).hexdigest()
+    assert sha256_hex(body[:-1]) == hashlib.sha256(body[:-1]).hexdigest()
+    buf = bytearray(body)
+    assert sha256_hex(buf) == hashlib.sha256(body).hexdigest()  # type: ignore[arg-type]
+    buf[0] ^= 1
+    assert sha256_hex(buf) == hashlib.sha256(buf).hexdigest()  # type: ignore[arg-type]
