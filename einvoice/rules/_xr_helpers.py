@@ -9,7 +9,6 @@ the tree) so that rules whose context is "this element anywhere" stay cheap.
 
 from __future__ import annotations
 
-import functools
 import gc
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +16,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
-from itertools import islice
 from typing import cast
 
 from lxml import etree
@@ -71,11 +69,25 @@ def string_value(el: El | None) -> str:
     return "".join(cast("Iterator[str]", el.itertext()))
 
 
+# Rules normalise the same few codes and names over and over ("380", "VA", "58"): results are
+# remembered by text, one dict look-up instead of a regular-expression substitution. Every memo
+# here is emptied when it reaches this size, so a hostile document cannot make it grow without end.
+_MEMO_MAX = 4096
+_NORMALIZED: dict[str, str] = {}
+
+
 def normalize(s: str | None) -> str:
     """XPath normalize-space()."""
     if not s:
         return ""
-    return _WS_RUN.sub(" ", s).strip(XML_WS)
+    try:
+        return _NORMALIZED[s]
+    except KeyError:
+        pass
+    if len(_NORMALIZED) >= _MEMO_MAX:
+        _NORMALIZED.clear()
+    got = _NORMALIZED[s] = _WS_RUN.sub(" ", s).strip(XML_WS)
+    return got
 
 
 def blank(s: str | None) -> bool:
@@ -111,10 +123,28 @@ DEC = Context(prec=40)
 _DECIMAL_LEXICAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
+# Amounts and quantities repeat from line to line and from document to document ("1", "0.00",
+# "100.00"): their casts are remembered by text, one dict look-up instead of a regular
+# expression and a Decimal parse (several thousand instructions each). Decimals are immutable,
+# so handing the same object to several rules is safe.
+_DECIMALS: dict[str, Decimal | None] = {}
+
+
 def to_decimal(s: str | None) -> Decimal | None:
     """``xs:decimal(s)`` (whitespace collapsed first, as the cast does), or None if not castable."""
     if s is None:
         return None
+    try:
+        return _DECIMALS[s]
+    except KeyError:
+        pass
+    if len(_DECIMALS) >= _MEMO_MAX:
+        _DECIMALS.clear()
+    got = _DECIMALS[s] = _cast_decimal(s)
+    return got
+
+
+def _cast_decimal(s: str) -> Decimal | None:
     t = s.strip(XML_WS)
     if not _DECIMAL_LEXICAL.fullmatch(t):
         return None
@@ -138,7 +168,12 @@ def to_double(s: str | None) -> float | None:
 
 
 def el_decimal(el: El | None) -> Decimal | None:
-    return None if el is None else to_decimal(string_value(el))
+    """``xs:decimal`` of the element's string value (None when absent or not castable)."""
+    if el is None:
+        return None
+    if len(el):  # element content (a comment inside): the full string value
+        return to_decimal(string_value(el))
+    return to_decimal(el.text or "")
 
 
 def xpath_round(d: Decimal) -> Decimal:
@@ -165,10 +200,26 @@ def fmt(d: Decimal | None) -> str:
 _XS_DATE = re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?")
 
 
+# Line periods repeat the document's dates: their casts are remembered by text (datetimes are
+# immutable), bounded like the other memos.
+_INSTANTS: dict[str, datetime | None] = {}
+
+
 def xs_date_instant(s: str | None) -> datetime | None:
     """``xs:date(s)`` as the instant it starts (no time zone: UTC, the validator's implicit one)."""
     if s is None:
         return None
+    try:
+        return _INSTANTS[s]
+    except KeyError:
+        pass
+    if len(_INSTANTS) >= _MEMO_MAX:
+        _INSTANTS.clear()
+    got = _INSTANTS[s] = _cast_date(s)
+    return got
+
+
+def _cast_date(s: str) -> datetime | None:
     m = _XS_DATE.fullmatch(s.strip(XML_WS))
     if not m:
         return None
@@ -623,19 +674,10 @@ def xr_rule(
 ) -> Callable[[Check], Check]:
     """Register a rule of the XRechnung Schematron (runs only in XRechnung scenarios).
 
-    The registered check is capped at :data:`MAX_HITS`; the decorated function stays as written.
+    The engine takes at most :data:`MAX_HITS` hits from the rule; the function stays as written.
     """
-    register = rule(id_, level=level, source="xrechnung", layer=layer, bts=bts, syntaxes=syntaxes)
-
-    def wrap(check: Check) -> Check:
-        @functools.wraps(check)
-        def capped(ctx: RuleContext) -> Iterable[Hit]:
-            return islice(check(ctx), MAX_HITS)
-
-        register(capped)
-        return check
-
-    return wrap
+    return rule(id_, level=level, source="xrechnung", layer=layer, bts=bts, syntaxes=syntaxes,
+                max_hits=MAX_HITS)
 
 
 def hit(el: El | str, de: str, en: str) -> Hit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 
 import structlog
 
@@ -57,7 +58,9 @@ def run(ctx: Context) -> list[Finding]:
         try:
             it = iter(r.check(ctx))
             for first in it:
-                hits = [first, *it]
+                cap = r.max_hits
+                # islice stops without asking for hit cap + 1, as the cap always did.
+                hits = [first, *it] if cap is None else [first, *islice(it, cap - 1)]
                 break
             else:
                 continue

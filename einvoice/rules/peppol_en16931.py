@@ -8,7 +8,6 @@ percentage but no base amount gets R041 and is no longer checked by R040/R043.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from decimal import Decimal
 
 from einvoice.rules._xr_helpers import (
@@ -21,6 +20,7 @@ from einvoice.rules._xr_helpers import (
     cac,
     cbc,
     doc,
+    el_decimal,
     fmt,
     hit,
     normalize,
@@ -30,40 +30,12 @@ from einvoice.rules._xr_helpers import (
     slack,
     string_value,
     text_nodes,
-    to_decimal,
     to_double,
     xr_rule,
     xs_date_instant,
 )
-from einvoice.rules._xr_helpers import (
-    el_decimal as _el_decimal_xr,
-)
 from einvoice.rules.registry import Check, Context, Family, Hit
 from einvoice.scenario import Level
-
-# Amounts and quantities repeat from line to line and from document to document ("1", "0.00",
-# "100.00"): their xs:decimal casts are remembered by text, one dict look-up instead of a
-# regular expression and a Decimal parse (several thousand instructions each). Bounded: the
-# memo is emptied when it grows large, so a hostile document cannot make it grow without end.
-_DECIMALS: dict[str, Decimal | None] = {}
-_DECIMALS_MAX = 4096
-
-
-def el_decimal(el: El | None) -> Decimal | None:
-    """``xs:decimal`` of the element's string value (None when absent or not castable)."""
-    if el is None:
-        return None
-    if len(el):  # element content (a comment inside): the full string value
-        return _el_decimal_xr(el)
-    text = el.text or ""
-    try:
-        return _DECIMALS[text]
-    except KeyError:
-        pass
-    if len(_DECIMALS) >= _DECIMALS_MAX:
-        _DECIMALS.clear()
-    got = _DECIMALS[text] = to_decimal(text)
-    return got
 
 
 def _p(
@@ -104,20 +76,6 @@ def _join_text(el: El | None) -> str:
     return "".join(text_nodes(el))
 
 
-# Line periods repeat the document's dates: their xs:date casts are remembered by text
-# (bounded, like the decimals above).
-_INSTANTS: dict[str, datetime | None] = {}
-
-
-def _instant(text: str) -> datetime | None:
-    try:
-        return _INSTANTS[text]
-    except KeyError:
-        pass
-    if len(_INSTANTS) >= _DECIMALS_MAX:
-        _INSTANTS.clear()
-    got = _INSTANTS[text] = xs_date_instant(text)
-    return got
 
 
 @_p("PEPPOL-EN16931-R005", "error", ("BT-5", "BT-6"))
@@ -814,9 +772,9 @@ def _period_dates(ctx: Context, start: bool) -> Iterator[tuple[El, bool]]:
     if not hdr_dates:
         return
     line = cac("InvoiceLine") if root.tag == UBL_INVOICE_ROOT else cac("CreditNoteLine")
-    hdr_i = _instant(string_value(hdr_dates[0])) if len(hdr_dates) == 1 else None
+    hdr_i = xs_date_instant(string_value(hdr_dates[0])) if len(hdr_dates) == 1 else None
     for el in d.below(root, line, cac("InvoicePeriod"), tag):
-        own_i = _instant(_join_text(el))
+        own_i = xs_date_instant(_join_text(el))
         if own_i is None or hdr_i is None:
             continue  # not a date: the original stops with an error, no finding
         yield el, (own_i >= hdr_i) if start else (own_i <= hdr_i)

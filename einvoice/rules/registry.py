@@ -66,6 +66,10 @@ class Rule:
     level_by_family: Mapping[Family, Level] = field(default_factory=dict)
     # Set for members of a table-driven family: the family evaluates them all in one pass.
     family_name: str | None = None
+    # The most hits the engine takes from ``check`` per document (None: all of them). Applied
+    # by the engine, so a capped rule costs no wrapper call on the many documents where it
+    # finds nothing.
+    max_hits: int | None = None
 
     def level_for(self, family: Family) -> Level:
         return self.level_by_family.get(family, self.level)
@@ -138,6 +142,7 @@ def rule(
     bts: Iterable[str] = (),
     syntaxes: Iterable[Family] = ("ubl", "cii"),
     level_by_family: Mapping[Family, Level] | None = None,
+    max_hits: int | None = None,
 ) -> Callable[[Check], Check]:
     """Decorator: register ``check`` as rule ``id_``; its docstring is the rule's description."""
 
@@ -153,6 +158,7 @@ def rule(
                 description=(check.__doc__ or "").strip().split("\n")[0],
                 check=check,
                 level_by_family=dict(level_by_family or {}),
+                max_hits=max_hits,
             )
         )
         return check
