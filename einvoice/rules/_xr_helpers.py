@@ -73,6 +73,9 @@ def string_value(el: El | None) -> str:
 # remembered by text, one dict look-up instead of a regular-expression substitution. Every memo
 # here is emptied when it reaches this size, so a hostile document cannot make it grow without end.
 _MEMO_MAX = 4096
+# One ``get`` per look-up: catching KeyError would make every first sight of a text (an amount
+# unique to one document) raise, which costs more than the cast it saves; testing membership
+# first could lose the entry to another thread's ``clear()`` between the two steps.
 _NORMALIZED: dict[str, str] = {}
 
 
@@ -80,10 +83,9 @@ def normalize(s: str | None) -> str:
     """XPath normalize-space()."""
     if not s:
         return ""
-    try:
-        return _NORMALIZED[s]
-    except KeyError:
-        pass
+    got = _NORMALIZED.get(s)
+    if got is not None:
+        return got
     if len(_NORMALIZED) >= _MEMO_MAX:
         _NORMALIZED.clear()
     got = _NORMALIZED[s] = _WS_RUN.sub(" ", s).strip(XML_WS)
@@ -128,16 +130,17 @@ _DECIMAL_LEXICAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # expression and a Decimal parse (several thousand instructions each). Decimals are immutable,
 # so handing the same object to several rules is safe.
 _DECIMALS: dict[str, Decimal | None] = {}
+# "Not remembered" marker, told apart by identity (never stored, never returned).
+_NO_DECIMAL = Decimal("NaN")
 
 
 def to_decimal(s: str | None) -> Decimal | None:
     """``xs:decimal(s)`` (whitespace collapsed first, as the cast does), or None if not castable."""
     if s is None:
         return None
-    try:
-        return _DECIMALS[s]
-    except KeyError:
-        pass
+    got = _DECIMALS.get(s, _NO_DECIMAL)
+    if got is not _NO_DECIMAL:
+        return got
     if len(_DECIMALS) >= _MEMO_MAX:
         _DECIMALS.clear()
     got = _DECIMALS[s] = _cast_decimal(s)
@@ -203,16 +206,17 @@ _XS_DATE = re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]
 # Line periods repeat the document's dates: their casts are remembered by text (datetimes are
 # immutable), bounded like the other memos.
 _INSTANTS: dict[str, datetime | None] = {}
+# "Not remembered" marker, told apart by identity (never stored, never returned).
+_NO_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
 
 
 def xs_date_instant(s: str | None) -> datetime | None:
     """``xs:date(s)`` as the instant it starts (no time zone: UTC, the validator's implicit one)."""
     if s is None:
         return None
-    try:
-        return _INSTANTS[s]
-    except KeyError:
-        pass
+    got = _INSTANTS.get(s, _NO_INSTANT)
+    if got is not _NO_INSTANT:
+        return got
     if len(_INSTANTS) >= _MEMO_MAX:
         _INSTANTS.clear()
     got = _INSTANTS[s] = _cast_date(s)
