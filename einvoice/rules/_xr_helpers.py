@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import cast
 
 from lxml import etree
@@ -69,27 +70,23 @@ def string_value(el: El | None) -> str:
     return "".join(cast("Iterator[str]", el.itertext()))
 
 
-# Rules normalise the same few codes and names over and over ("380", "VA", "58"): results are
-# remembered by text, one dict look-up instead of a regular-expression substitution. Every memo
-# here is emptied when it reaches this size, so a hostile document cannot make it grow without end.
-_MEMO_MAX = 4096
-# One ``get`` per look-up: catching KeyError would make every first sight of a text (an amount
-# unique to one document) raise, which costs more than the cast it saves; testing membership
-# first could lose the entry to another thread's ``clear()`` between the two steps.
-_NORMALIZED: dict[str, str] = {}
+# Rules normalise and cast the same few texts over and over: codes and names ("380", "VA"),
+# amounts ("0.00", "100.00"), the document's dates on every line, within a document and from one
+# document to the next. Their results are remembered by text, one look-up instead of a regular
+# expression and a parse (several thousand instructions). The results are immutable, so sharing
+# them between rules is safe; each memo keeps the most recent texts only, so a hostile document
+# cannot make it grow.
+_by_text = lru_cache(maxsize=4096)
 
 
 def normalize(s: str | None) -> str:
     """XPath normalize-space()."""
-    if not s:
-        return ""
-    got = _NORMALIZED.get(s)
-    if got is not None:
-        return got
-    if len(_NORMALIZED) >= _MEMO_MAX:
-        _NORMALIZED.clear()
-    got = _NORMALIZED[s] = _WS_RUN.sub(" ", s).strip(XML_WS)
-    return got
+    return _normalized(s) if s else ""
+
+
+@_by_text
+def _normalized(s: str) -> str:
+    return _WS_RUN.sub(" ", s).strip(XML_WS)
 
 
 def blank(s: str | None) -> bool:
@@ -125,28 +122,12 @@ DEC = Context(prec=40)
 _DECIMAL_LEXICAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
-# Amounts and quantities repeat from line to line and from document to document ("1", "0.00",
-# "100.00"): their casts are remembered by text, one dict look-up instead of a regular
-# expression and a Decimal parse (several thousand instructions each). Decimals are immutable,
-# so handing the same object to several rules is safe.
-_DECIMALS: dict[str, Decimal | None] = {}
-# "Not remembered" marker, told apart by identity (never stored, never returned).
-_NO_DECIMAL = Decimal("NaN")
-
-
 def to_decimal(s: str | None) -> Decimal | None:
     """``xs:decimal(s)`` (whitespace collapsed first, as the cast does), or None if not castable."""
-    if s is None:
-        return None
-    got = _DECIMALS.get(s, _NO_DECIMAL)
-    if got is not _NO_DECIMAL:
-        return got
-    if len(_DECIMALS) >= _MEMO_MAX:
-        _DECIMALS.clear()
-    got = _DECIMALS[s] = _cast_decimal(s)
-    return got
+    return None if s is None else _cast_decimal(s)
 
 
+@_by_text
 def _cast_decimal(s: str) -> Decimal | None:
     t = s.strip(XML_WS)
     if not _DECIMAL_LEXICAL.fullmatch(t):
@@ -203,26 +184,12 @@ def fmt(d: Decimal | None) -> str:
 _XS_DATE = re.compile(r"(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?")
 
 
-# Line periods repeat the document's dates: their casts are remembered by text (datetimes are
-# immutable), bounded like the other memos.
-_INSTANTS: dict[str, datetime | None] = {}
-# "Not remembered" marker, told apart by identity (never stored, never returned).
-_NO_INSTANT = datetime(1, 1, 1, tzinfo=UTC)
-
-
 def xs_date_instant(s: str | None) -> datetime | None:
     """``xs:date(s)`` as the instant it starts (no time zone: UTC, the validator's implicit one)."""
-    if s is None:
-        return None
-    got = _INSTANTS.get(s, _NO_INSTANT)
-    if got is not _NO_INSTANT:
-        return got
-    if len(_INSTANTS) >= _MEMO_MAX:
-        _INSTANTS.clear()
-    got = _INSTANTS[s] = _cast_date(s)
-    return got
+    return None if s is None else _cast_date(s)
 
 
+@_by_text
 def _cast_date(s: str) -> datetime | None:
     m = _XS_DATE.fullmatch(s.strip(XML_WS))
     if not m:
