@@ -373,19 +373,26 @@ def _dec(v: Amount | Percent | None) -> Decimal | None:
 
 def _cat(res: _Resolver, code: Code | None, rate: Percent | None, amount: Amount | None,
          path: str, group: Any) -> Cat:
-    raw = code.raw if code is not None else ""
-    exact, vat = res.exact_and_vat(code)
+    # Runs for every line, allowance, charge and breakdown of every document: the resolver is
+    # asked only when it read the XML (quirks), and a code of letters and digits (all of
+    # them, in practice) is its own normalize-space.
+    text = code.raw if code is not None else ""
+    vat = True
+    if res.by_path is not None:
+        exact, vat = res.exact_and_vat(code)
+        if exact is not None:
+            text = exact
     return Cat(
-        norm=_norm(exact if exact is not None else raw),
-        exact=exact if exact is not None else raw,
-        has_code=code is not None,
-        vat=vat,
-        rate=_dec(rate),
-        has_rate=rate is not None,
-        rate_raw=rate.raw if rate is not None else "",
-        amount=_dec(amount),
-        path=path,
-        group=group,
+        text if text.isalnum() else _norm(text),
+        text,
+        code is not None,
+        vat,
+        rate.value if rate is not None else None,
+        rate is not None,
+        rate.raw if rate is not None else "",
+        amount.value if amount is not None else None,
+        path,
+        group,
     )
 
 
@@ -578,9 +585,11 @@ def facts(ctx: Context) -> VatFacts:
         parties=_parties(ctx),
         any_line=bool(inv.lines),
     )
-    for c in (*f.used(), *breakdowns, *bare):
-        f.present.add(c.norm)
-        f.present.add(c.exact)
+    present = f.present
+    for group in (lines, sublines, allowances, charges, breakdowns, bare):
+        for c in group:
+            present.add(c.norm)
+            present.add(c.exact)
     ctx.cache["vat.facts"] = f
     return f
 
