@@ -98,6 +98,9 @@ def _step(step: str) -> str:
     return step if i < 0 else step[:i]
 
 
+_NO_VALUES: list[Value] = []
+
+
 class ValueIndex:
     """The model's coded values by the element name ending their path (``cbc:ID``) and, for
     names that need it, by parent and name (``cac:Country/cbc:IdentificationCode``); predicates
@@ -109,13 +112,16 @@ class ValueIndex:
         self.by_name: dict[str, list[Value]] = {}
         self.by_pair: dict[str, list[Value]] = {}
 
-    def named(self, *names: str) -> Iterator[Value]:
-        for n in names:
-            yield from self.by_name.get(n, ())
+    def named(self, *names: str) -> Iterable[Value]:
+        # One name (nearly every rule) needs no generator: its list is the answer.
+        if len(names) == 1:
+            return self.by_name.get(names[0], _NO_VALUES)
+        return [v for n in names for v in self.by_name.get(n, _NO_VALUES)]
 
-    def paired(self, *pairs: str) -> Iterator[Value]:
-        for pair in pairs:
-            yield from self.by_pair.get(pair, ())
+    def paired(self, *pairs: str) -> Iterable[Value]:
+        if len(pairs) == 1:
+            return self.by_pair.get(pairs[0], _NO_VALUES)
+        return [v for p in pairs for v in self.by_pair.get(p, _NO_VALUES)]
 
     def add(self, v: Value) -> None:
         self.add_all((v,))
@@ -262,8 +268,9 @@ def _hit(v: Value, what_de: str, what_en: str, shown: str) -> Hit:
 def _check_values(values: Iterable[Value], codes: frozenset[str], what_de: str,
                   what_en: str) -> Iterator[Hit]:
     for v in values:
-        if not _listed(v.raw, codes):
-            yield _hit(v, what_de, what_en, v.raw)
+        raw = v.raw
+        if raw not in codes and not _listed(raw, codes):  # the plain test first: most are listed
+            yield _hit(v, what_de, what_en, raw)
 
 
 def _check_schemes(values: Iterable[Value], codes: frozenset[str], what_de: str,
@@ -271,7 +278,7 @@ def _check_schemes(values: Iterable[Value], codes: frozenset[str], what_de: str,
     """Identifiers (or codes) whose scheme attribute is present but not in ``codes``."""
     for v in values:
         scheme = _scheme(v)
-        if scheme is not None and not _listed(scheme, codes):
+        if scheme is not None and scheme not in codes and not _listed(scheme, codes):
             yield _hit(v, what_de, what_en, scheme)
 
 
@@ -320,12 +327,13 @@ def br_cl_03(ctx: Context) -> Iterator[Hit]:
         cur = el.get("currencyID")
         if cur is None and ctx.family == "cii":
             continue  # the CII context needs the attribute
-        if not _listed(cur, currency.CODES):
+        if cur not in currency.CODES and not _listed(cur, currency.CODES):
             yield _currency_hit(reader_path(el, memo), cur, (el.text or "").strip())
     if ctx.family == "cii":
         return
+    codes = currency.CODES
     for v in value_index(ctx).named(*_UBL_AMOUNTS):
-        if isinstance(v, Amount) and not _listed(v.currency, currency.CODES):
+        if isinstance(v, Amount) and v.currency not in codes and not _listed(v.currency, codes):
             yield _currency_hit(v.path, v.currency, v.raw)
 
 
@@ -547,27 +555,47 @@ def br_cl_18(ctx: Context) -> Iterator[Hit]:
                              "Der Umsatzsteuer-Kategoriecode", "The VAT category code")
 
 
-def _reason_codes(inv: Invoice, charges: bool) -> Iterator[Code]:
-    groups: list[Iterable[object]] = [inv.charges if charges else inv.allowances]
-    groups.extend(ln.charges if charges else ln.allowances for ln in _all_lines(inv))
-    for g in groups:
-        for ac in g:
-            rc = getattr(ac, "reason_code", None)
-            if isinstance(rc, Code):
-                yield rc
+def _reason_codes(ctx: Context, charges: bool) -> list[Code]:
+    """The reason codes of the document's and the lines' allowances (or charges), document
+    level first; both lists come from one walk over the lines (BR-CL-19 and BR-CL-20 ask)."""
+    got = ctx.cache.get("cl.reasons")
+    if got is None:
+        got = ctx.cache["cl.reasons"] = _collect_reasons(ctx.invoice)
+    both: tuple[list[Code], list[Code]] = got
+    return both[1] if charges else both[0]
+
+
+def _collect_reasons(inv: Invoice) -> tuple[list[Code], list[Code]]:
+    allowances: list[Code] = []
+    charges: list[Code] = []
+    _add_reasons(inv.allowances, allowances)
+    _add_reasons(inv.charges, charges)
+    for ln in _all_lines(inv):
+        if ln.allowances:
+            _add_reasons(ln.allowances, allowances)
+        if ln.charges:
+            _add_reasons(ln.charges, charges)
+    return allowances, charges
+
+
+def _add_reasons(group: Iterable[object], out: list[Code]) -> None:
+    for ac in group:
+        rc = getattr(ac, "reason_code", None)
+        if isinstance(rc, Code):
+            out.append(rc)
 
 
 @rule("BR-CL-19", level="error", source="en16931", layer="codelist", bts=("BT-98", "BT-140"))
 def br_cl_19(ctx: Context) -> Iterator[Hit]:
     """Allowance reason codes (BT-98, BT-140) from UNTDID 5189."""
-    yield from _check_values(_reason_codes(ctx.invoice, False), allowance_reason.CODES,
+    yield from _check_values(_reason_codes(ctx, False), allowance_reason.CODES,
                              "Der Code des Nachlassgrunds", "The allowance reason code")
 
 
 @rule("BR-CL-20", level="error", source="en16931", layer="codelist", bts=("BT-105", "BT-145"))
 def br_cl_20(ctx: Context) -> Iterator[Hit]:
     """Charge reason codes (BT-105, BT-145) from UNTDID 7161."""
-    yield from _check_values(_reason_codes(ctx.invoice, True), charge_reason.CODES,
+    yield from _check_values(_reason_codes(ctx, True), charge_reason.CODES,
                              "Der Code des Zuschlagsgrunds", "The charge reason code")
 
 
