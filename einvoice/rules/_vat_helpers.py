@@ -732,10 +732,6 @@ def _add(out: Hits, rid: str, location: str, de: str, en: str) -> None:
     out.setdefault(rid, []).append(Hit(location, de, en))
 
 
-def _code_of(c: Cat, f: VatFacts) -> str:
-    return c.code(f.family)
-
-
 def _check_01(cat: Category, f: VatFacts, out: Hits) -> None:
     x = cat.code
     rid = f"{cat.prefix}-01"
@@ -837,9 +833,10 @@ def _check_05_07(cat: Category, f: VatFacts, out: Hits) -> None:
         ("06", f.allowances, "BT-96", "eines Nachlasses", "an allowance"),
         ("07", f.charges, "BT-103", "eines Zuschlags", "a charge"),
     )
+    ubl = f.family == "ubl"
     for num, cats, bt, where_de, where_en in groups:
         for c in cats:
-            if _code_of(c, f) != x or not c.vat or _rate_ok(kind, c):
+            if (c.norm if ubl else c.exact) != x or not c.vat or _rate_ok(kind, c):
                 continue
             shown = c.rate_raw if c.has_rate else "—"
             _add(out, f"{cat.prefix}-{num}", c.path,
@@ -996,7 +993,9 @@ def _check_08_10(cat: Category, f: VatFacts, out: Hits) -> None:
 
 
 def _tax_amount_ok(x: str, fam: Family, bd: VatBreakdown, c: Cat) -> tuple[bool, str | None]:
-    """Rule 09; returns (ok, expected amount as text or None for the "shall be 0" rules)."""
+    """Rule 09; returns (ok, expected amount as text or None for the "shall be 0" rules).
+
+    The text is worked out only when the check fails (the caller reads it only then)."""
     tax = bd.tax_amount
     if x not in ("S", "L", "M"):
         if fam == "ubl":
@@ -1011,13 +1010,15 @@ def _tax_amount_ok(x: str, fam: Family, bd: VatBreakdown, c: Cat) -> tuple[bool,
         if t is None or b is None or c.rate is None:
             return False, "—"
         calc = xpath_round(abs(b) * (c.rate / _HUNDRED) * _HUNDRED) / _HUNDRED
-        return abs(t) - 1 < calc and abs(t) + 1 > calc, str(calc)
+        ok = abs(t) - 1 < calc and abs(t) + 1 > calc
+        return ok, None if ok else str(calc)  # the text only for a finding
     # CII: decimal taxable amount times the untyped rate is an xs:double product.
     rate = _as_double(c.rate_raw) if c.has_rate else None
     if t is None or b is None or rate is None:
         return False, "—"
     calc_d = _double_round(float(abs(b)) * rate) / 100
-    return float(abs(t) - 1) < calc_d and float(abs(t) + 1) > calc_d, repr(calc_d)
+    ok = float(abs(t) - 1) < calc_d and float(abs(t) + 1) > calc_d
+    return ok, None if ok else repr(calc_d)
 
 
 def _check_ic_11_12(cat: Category, f: VatFacts, inv: Invoice, out: Hits) -> None:
