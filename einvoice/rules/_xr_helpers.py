@@ -411,11 +411,12 @@ class Doc:
         if el is None:
             return _NONE
         m = self._kids.get(tag)
-        if m is not None:
-            return m.get(el, _NONE)
-        if len(self.by_tag.get(tag, _NONE)) > _MAP_LIMIT:
-            return list(el.iterchildren(tag))
-        return self.children_map(tag).get(el, _NONE)
+        if m is None:
+            els = self.by_tag.get(tag, _NONE)
+            if len(els) > _MAP_LIMIT:
+                return list(el.iterchildren(tag))
+            m = self._group(tag, els)
+        return m.get(el, _NONE)
 
     def children_map(self, tag: str) -> dict[El | None, list[El]]:
         """Every element ``tag`` grouped by its parent, in document order (do not mutate).
@@ -426,15 +427,25 @@ class Doc:
         """
         m = self._kids.get(tag)
         if m is None:
+            m = self._group(tag, self.by_tag.get(tag, _NONE))
+        return m
+
+    def _group(self, tag: str, els: list[El]) -> dict[El | None, list[El]]:
+        # About 50 maps are built per document, most for a tag that occurs once: that case
+        # skips the loop and its look-ups.
+        if len(els) == 1:
+            e = els[0]
+            m: dict[El | None, list[El]] = {e.getparent(): [e]}
+        else:
             m = {}
-            for e in self.by_tag.get(tag, _NONE):
+            for e in els:
                 p = e.getparent()
                 lst = m.get(p)
                 if lst is None:
                     m[p] = [e]
                 else:
                     lst.append(e)
-            self._kids[tag] = m
+        self._kids[tag] = m
         return m
 
     def kid(self, el: El | None, tag: str) -> El | None:
