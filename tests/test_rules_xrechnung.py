@@ -8,6 +8,7 @@ models, without XML.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -456,3 +457,44 @@ def test_hits_per_rule_are_capped() -> None:
     assert RULES[("PEPPOL-EN16931-R008", "ubl")].max_hits == h.MAX_HITS
     assert sum(f.rule == "PEPPOL-EN16931-R008" for f in engine.run(ctx)) == h.MAX_HITS
     assert len(list(peppol_en16931.peppol_r008(ctx))) > h.MAX_HITS  # the function itself is uncapped
+
+
+# --- the document index and the syntax walk share one pass ----------------------------------------
+
+
+@pytest.mark.parametrize("make", [ubl, cii])
+def test_fused_index_equals_the_plain_index_and_walk(make: Callable[..., str]) -> None:
+    from einvoice.rules import _syntax_walk as walk
+    from einvoice.rules import load_all
+    from einvoice.rules.registry import FAMILIES
+
+    load_all()  # the syntax families register their patterns
+    ctx = context(make())
+    fused = h.doc(ctx)
+    assert walk.WALKED in ctx.cache
+    plain = h._index(ctx.root, ctx.family == "cii")
+    assert fused.by_tag == plain.by_tag
+    assert fused.empty_leaves == plain.empty_leaves
+    assert fused.untrimmed == plain.untrimmed
+    family = next(f for (_, fam), f in FAMILIES.items() if fam == ctx.family and "syntax" in f.name)
+    pattern = walk.PATTERNS[ctx.family]
+    assert family.evaluate(ctx) == pattern.evaluate(ctx.root)
+    assert walk.WALKED not in ctx.cache  # taken once
+
+
+def test_failing_fused_walk_leaves_the_index_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from einvoice.rules import _syntax_walk as walk
+    from einvoice.rules import load_all
+
+    def broken(self: walk.Pattern, root: etree._Element, index: walk.Index | None = None) -> walk.Walked:
+        if index is not None:
+            index[0]["{x}partial"] = []
+        raise RuntimeError("walk")
+
+    load_all()
+    ctx = context(ubl())
+    plain = h._index(ctx.root, False)
+    monkeypatch.setattr(walk.Pattern, "walk", broken)
+    d = h.doc(ctx)
+    assert walk.WALKED not in ctx.cache
+    assert d.by_tag == plain.by_tag and d.empty_leaves == plain.empty_leaves

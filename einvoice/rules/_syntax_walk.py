@@ -290,6 +290,11 @@ class PathState:
 # [count, first location, surplus (or pair-completing) location, alternative, alternatives seen]
 CtxRec = list[Any]
 Frame = tuple[El, str, "CtxRec | None", PathState]
+# What a walk leaves for the finishing step: context nodes to judge, flagged counts, the state.
+Walked = tuple[list[CtxRec], list[tuple[CtxRec, TableRule, list[Any]]], State]
+# The shared document index's part of a fused walk: elements by tag and the element leaves,
+# each in document order.
+Index = tuple[dict[str, list[El]], list[El]]
 
 
 # lxml's stubs type attribute names as str | bytes; parsed documents always give str.
@@ -487,6 +492,14 @@ class Pattern:
 
     def evaluate(self, root: El) -> dict[str, list[Hit]]:
         """All hits of the pattern in one walk: {rule id: [Hit, ...]}."""
+        return self.finish(self.walk(root))
+
+    def walk(self, root: El, index: Index | None = None) -> Walked:
+        """The counting pass over the tree; :meth:`finish` turns it into hits.
+
+        With ``index`` the same pass also fills the shared document index's elements by tag
+        and its leaves (see ``_xr_helpers.doc``), so the tree is walked once for both.
+        """
         state = State(root=root, names={}, attrs={})
         stack: list[Frame] = []
         ctx_recs: list[CtxRec] = []
@@ -529,11 +542,23 @@ class Pattern:
         push = stack.append
         pop = stack.pop
         roots = self._roots
+        fused = index is not None
+        by_tag, leaves = index if index is not None else ({}, [])
+        by_tag_get = by_tag.get
+        leaf = leaves.append
 
         # Document order over elements only (C-level iteration, no Python recursion); the
         # stack of ancestors is kept by comparing each element's parent with the stack top.
         for el in root.iter(etree.Element):
             tag: str = el.tag  # elements only: iter(etree.Element)
+            if fused:
+                lst = by_tag_get(tag)
+                if lst is None:
+                    by_tag[tag] = [el]
+                else:
+                    lst.append(el)
+                if not len(el):
+                    leaf(el)
             parent = el.getparent()
             if parent is None:
                 st = roots.get(tag) or make(None, tag)
@@ -571,12 +596,13 @@ class Pattern:
                 for ctx_depth, rule, ai, preds, start in got[1]:
                     count(ctx_depth, rule, ai, preds, start, (el, name))
 
-        return self._finish(ctx_recs, flagged, state)
+        return ctx_recs, flagged, state
 
     # ---- turning counts into hits -----------------------------------------------------------
 
-    def _finish(self, ctx_recs: list[CtxRec], flagged: list[tuple[CtxRec, TableRule, list[Any]]],
-                state: State) -> dict[str, list[Hit]]:
+    def finish(self, walked: Walked) -> dict[str, list[Hit]]:
+        """The hits of a :meth:`walk`: {rule id: [Hit, ...]}."""
+        ctx_recs, flagged, state = walked
         out: dict[str, list[Hit]] = {}
         root = state.root
         positions: Positions = {}
@@ -669,7 +695,12 @@ def register_pattern(name: str, family: Family, pattern: Pattern,
         return ()
 
     def evaluate(ctx: Context) -> dict[str, list[Hit]]:
-        return pattern.evaluate(ctx.root)
+        # The document index of the XRechnung rules may have walked the tree for this family
+        # already (it runs first); the result is taken once.
+        walked: Walked | None = ctx.cache.pop(WALKED, None)
+        if walked is None or walked[2].root is not ctx.root:
+            walked = pattern.walk(ctx.root)
+        return pattern.finish(walked)
 
     members = [
         Rule(
@@ -685,3 +716,9 @@ def register_pattern(name: str, family: Family, pattern: Pattern,
         for r in pattern.rules
     ]
     register_family(name, source="en16931", syntaxes=(family,), members=members, evaluate=evaluate)
+    PATTERNS[family] = pattern
+
+
+# The pattern registered per syntax family, and the context cache key of a walk done ahead.
+PATTERNS: dict[Family, Pattern] = {}
+WALKED = "syntax.walked"

@@ -22,6 +22,7 @@ from typing import cast
 from lxml import etree
 
 from einvoice import namespaces as ns
+from einvoice.rules._syntax_walk import PATTERNS, WALKED, Pattern
 from einvoice.rules.registry import Check, Family, Hit, Layer, rule
 from einvoice.rules.registry import Context as RuleContext
 from einvoice.scenario import Level
@@ -534,25 +535,36 @@ def _tag(el: El | None) -> str:
 _CII_DELIVERY_EXEMPT = ("ram", "ApplicableHeaderTradeDelivery")
 
 
-def _build(root: El, cii: bool) -> Doc:
+def _build(root: El, cii: bool, cache: dict[str, object] | None = None,
+           pattern: Pattern | None = None) -> Doc:
     """Index every element by tag and collect the empty leaves, in one pass over the tree."""
     # Hundreds of thousands of element proxies would otherwise trigger repeated full cycle
     # collections (superlinear on big documents); nothing built here forms a cycle.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _index(root, cii)
+        return _index(root, cii, cache, pattern)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _index(root: El, cii: bool) -> Doc:
-    d = Doc(root=root, cii=cii)
-    by_tag = d.by_tag
+def _elements(root: El, by_tag: dict[str, list[El]], cache: dict[str, object] | None,
+              pattern: Pattern | None) -> list[El]:
+    """Fill ``by_tag`` and return the element leaves, both in document order.
+
+    The syntax family of the document walks the same tree later: with its pattern the one
+    walk serves both, and the family takes its counts from ``cache``.
+    """
+    if pattern is not None and cache is not None:
+        leaves: list[El] = []
+        try:
+            cache[WALKED] = pattern.walk(root, (by_tag, leaves))
+            return leaves
+        except Exception:  # noqa: BLE001 - the family walks again and reports the failure itself
+            by_tag.clear()
+    leaves = []
     get = by_tag.get
-    empties = d.empty_leaves
-    untrimmed = d.untrimmed
     # Elements only: sample documents carry about as many comments as leaves, and skipping
     # them in C is cheaper than indexing them and filtering them out afterwards.
     for el in root.iter(etree.Element):
@@ -562,8 +574,17 @@ def _index(root: El, cii: bool) -> Doc:
             by_tag[tag] = [el]
         else:
             lst.append(el)
-        if len(el):
-            continue
+        if not len(el):
+            leaves.append(el)
+    return leaves
+
+
+def _index(root: El, cii: bool, cache: dict[str, object] | None = None,
+           pattern: Pattern | None = None) -> Doc:
+    d = Doc(root=root, cii=cii)
+    empties = d.empty_leaves
+    untrimmed = d.untrimmed
+    for el in _elements(root, d.by_tag, cache, pattern):
         t = el.text
         if t is None:
             empties.append(el)
@@ -632,7 +653,7 @@ def doc(ctx: RuleContext) -> Doc:
     """The document index, built once per document and shared through ``ctx.cache``."""
     d: Doc | None = ctx.cache.get("xr.doc")
     if d is None:
-        d = _build(ctx.root, ctx.family == "cii")
+        d = _build(ctx.root, ctx.family == "cii", ctx.cache, PATTERNS.get(ctx.family))
         ctx.cache["xr.doc"] = d
         _CURRENT.set(d)
     return d
