@@ -280,3 +280,19 @@ def test_pairs_not_both_and_all_present() -> None:
              "</ram:SpecifiedTradeSettlementPaymentMeans></ram:ApplicableHeaderTradeSettlement>"
              "</rsm:SupplyChainTradeTransaction>")
     assert "CII-SR-464" not in cii(CONTEXT + means)
+
+
+def test_cii_dt_033_unit_codes_are_allowed_once_a_line_bills_with_a_unit() -> None:
+    line = ("<ram:IncludedSupplyChainTradeLineItem><ram:SpecifiedLineTradeDelivery>"
+            "<ram:BilledQuantity{}>1</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>"
+            "</ram:IncludedSupplyChainTradeLineItem>")
+    other = '<ram:PackageQuantity unitCode="C62">1</ram:PackageQuantity>'
+
+    def doc(billed: str, where: str = "rsm:SupplyChainTradeTransaction") -> list[str]:
+        body = f"<{where}>{line.format(billed)}{other}</{where}>"
+        return cii(body).get("CII-DT-033", [])
+
+    assert doc("") != []
+    assert doc(' unitCode="C62"') == []
+    # a billed quantity off the official path does not lift the rule
+    assert doc(' unitCode="C62"', "ram:SomewhereElse") != []

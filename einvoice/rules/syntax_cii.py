@@ -20,6 +20,7 @@ from einvoice.rules._syntax_walk import (
     SpecialResult,
     State,
     children,
+    clark,
     pname_of,
     register_pattern,
     string_value,
@@ -77,16 +78,31 @@ def _one_origin_country_id(ctx: El, st: State) -> bool:
     return sum(len(children(o, "ram:ID")) for o in children(ctx, "ram:OriginTradeCountry")) == 1
 
 
+# rsm:SupplyChainTradeTransaction/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeDelivery,
+# the path from the root down to a line's billed quantity, as the official test writes it
+_BILLED_PATH = tuple(clark(p) for p in ("ram:SpecifiedLineTradeDelivery",
+                                         "ram:IncludedSupplyChainTradeLineItem",
+                                         "rsm:SupplyChainTradeTransaction"))
+
+
 def _billed_quantity_has_unit(ctx: El, st: State) -> bool:
     if "billed_unit" not in st.cache:
-        found = False
-        for t in children(st.root, "rsm:SupplyChainTradeTransaction"):
-            for li in children(t, "ram:IncludedSupplyChainTradeLineItem"):
-                for d in children(li, "ram:SpecifiedLineTradeDelivery"):
-                    if any(q.get("unitCode") is not None for q in children(d, "ram:BilledQuantity")):
-                        found = True
-        st.cache["billed_unit"] = found
+        # The walk collected every ram:BilledQuantity: only those with a unit are climbed
+        # from, instead of listing every line of every transaction.
+        st.cache["billed_unit"] = any(
+            q.get("unitCode") is not None and _on_billed_path(q, st.root)
+            for q in st.names.get("ram:BilledQuantity", ())
+        )
     return bool(st.cache["billed_unit"])
+
+
+def _on_billed_path(q: El, root: El) -> bool:
+    cur: El | None = q
+    for tag in _BILLED_PATH:
+        cur = cur.getparent() if cur is not None else None
+        if cur is None or cur.tag != tag:
+            return False
+    return cur is not None and cur.getparent() is root
 
 
 def _type_code_vat(ctx: El, st: State) -> bool:
@@ -203,7 +219,7 @@ PATTERN = Pattern(
     named=NAMED,
     unless=UNLESS,
     special=SPECIAL,
-    watch_names=("ram:DueDateTypeCode",),
+    watch_names=("ram:DueDateTypeCode", "ram:BilledQuantity"),
 )
 
 register_pattern("CII-syntax", "cii", PATTERN, CII_CONTEXTS, CII_BTS)
