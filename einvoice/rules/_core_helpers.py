@@ -231,11 +231,6 @@ def line_label(line: InvoiceLine) -> str:
 # too. So in CII an allowance written with '0' is summed but not checked on its own. The model's
 # allowances/charges are in document order, so the k-th one is the k-th boolean-false element.
 
-_NS = {
-    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
-    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
-}
 _IND = "ram:ChargeIndicator/udt:Indicator"
 
 
@@ -393,17 +388,6 @@ def _first(el: etree._Element, steps: tuple[str, ...], i: int) -> etree._Element
 # dot, a currency ' EUR' matches no currencyID, a tax type ' VAT' is no VAT. These helpers find
 # the element a model path names (parents cached per document) to read it as written.
 
-_QN: dict[str, str] = {}
-
-
-def _qname(tag: str) -> str:
-    q = _QN.get(tag)
-    if q is None:
-        uri, _, local = tag[1:].partition("}")
-        pre = PREFIX.get(uri)
-        q = _QN[tag] = f"{pre}:{local}" if pre else local
-    return q
-
 
 def element_at(ctx: Context, path: str) -> etree._Element | None:
     """The element at a model path such as ``/ubl:Invoice/cac:InvoiceLine[2]/cbc:ID``."""
@@ -496,23 +480,6 @@ def all_vat(ctx: Context) -> bool:
     """Whether every tax category of the document is plainly VAT (the usual case; from the index)."""
     # one shared pass over the category elements, also used by the VAT families
     return category_scan(ctx).all_vat
-
-
-def _scheme_vat_as_written(cat: etree._Element) -> bool:
-    """``cac:TaxScheme/cbc:ID = 'VAT'`` (as written) for the tax category ``cat``."""
-    scheme, ident = _TAX_SCHEME, _UBL_ID
-    for s in cat:
-        if s.tag == scheme:
-            for i in s:
-                if i.tag == ident and i.text == "VAT":
-                    return True
-    return False
-
-
-_TAX_SCHEME = clark("cac:TaxScheme")
-_UBL_ID = clark("cbc:ID")
-
-
 
 
 def _vat_typed(ctx: Context, code: Value, normalize: bool) -> bool:
