@@ -6,7 +6,7 @@
 
 PART is ``process`` (the whole ``pipeline.process``: intake, scenario, structure, reader, rules),
 ``intake``, ``structure``, ``read``, ``rules`` (the engine with a fresh rule context), or
-``handle`` (the worker's handling of one message: process + envelope JSON, without AMQP), or
+``index`` (the rules' shared document index with the syntax walk), ``handle`` (the worker's handling of one message: process + envelope JSON, without AMQP), or
 ``rules:REGEX`` (only the rules and rule families whose id or family name matches REGEX from
 the start, e.g. ``rules:BR-CO-`` or ``rules:UBL-syntax``, each document with a fresh context, so
 shared indexes those rules build are included).
@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "conformance"
 RATCHET = ROOT / "bench" / "speed-ratchet.json"
-PARTS = ("process", "intake", "structure", "read", "rules", "handle")
+PARTS = ("process", "intake", "structure", "read", "rules", "index", "handle")
 
 
 def sample(every: int) -> list[bytes]:
@@ -98,6 +98,12 @@ def inner(part: str, passes: int, every: int) -> None:
         def run_once() -> None:
             for _, p, s, sc, inv in prepared:
                 engine.run(Context(invoice=inv, root=p.root, syntax=s, scenario=sc))
+    elif part == "index":
+        from einvoice.rules._xr_helpers import doc
+
+        def run_once() -> None:
+            for _, p, s, sc, inv in prepared:
+                doc(Context(invoice=inv, root=p.root, syntax=s, scenario=sc))
     else:  # rules:REGEX - only the single rules and families whose id or name matches
         pick = re.compile(part.split(":", 1)[1])
 
