@@ -124,17 +124,6 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _ubl_scheme_vat(cat: etree._Element) -> bool:
-    scheme = cat.find(_UBL_SCHEME)
-    if scheme is None:
-        return False
-    return any(_norm((i.text or "").upper()) == "VAT" for i in scheme.iterfind(_UBL_ID))
-
-
-def _cii_type_vat(tax: etree._Element) -> bool:
-    return any((t.text or "").upper() == "VAT" for t in tax.iterfind(_CII_TYPE))
-
-
 @dataclass(slots=True)
 class CategoryScan:
     """What one pass over the document's tax category elements tells (shared by the VAT
@@ -266,18 +255,36 @@ class _Resolver:
             return
         self.ubl = ctx.family == "ubl"
         self.root = ctx.root
-        steps: dict[etree._Element, dict[etree._Element, str]] = {}
+        steps: PathMemo = {}
         found: dict[str, _XmlCat] = {}
         ubl = self.ubl
         tags = (_TAXCAT, _CLASSCAT) if ubl else _CII_TAX
         code_tag = _UBL_ID if ubl else _CII_CODE
         rate_tag = _UBL_PERCENT if ubl else _CII_RATE
         for cat in ctx.root.iter(*tags):
-            vat = _ubl_scheme_vat(cat) if ubl else _cii_type_vat(cat)
-            rate_el = cat.find(rate_tag)
+            # One loop over the category's children instead of a find() or tag-filtered
+            # iterator per child tag (each costs several times a plain loop).
+            codes: list[etree._Element] = []
+            rate_el: etree._Element | None = None
+            scheme: etree._Element | None = None
+            vat = False
+            for child in cat:
+                tag = child.tag
+                if tag == code_tag:
+                    codes.append(child)
+                elif tag == rate_tag:
+                    if rate_el is None:
+                        rate_el = child
+                elif ubl:
+                    if tag == _UBL_SCHEME and scheme is None:
+                        scheme = child  # the first tax scheme decides, as find() took it
+                elif tag == _CII_TYPE and not vat:
+                    vat = (child.text or "").upper() == "VAT"
+            if scheme is not None:
+                vat = any(i.tag == _UBL_ID and _norm((i.text or "").upper()) == "VAT" for i in scheme)
             rate_raw = (rate_el.text or "") if rate_el is not None else None
             kind = self._kind(cat)
-            for el in cat.iterchildren(code_tag):
+            for el in codes:
                 found[reader_path(el, steps)] = _XmlCat(el.text or "", vat, rate_raw, kind)
         self.by_path = found
 
@@ -331,40 +338,50 @@ def _is_true(indicator: etree._Element | None) -> bool:
     return indicator is not None and (indicator.text or "").strip() in ("true", "1")
 
 
-def reader_path(el: etree._Element, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
-    """``el``'s XPath as the readers write it, with the sibling positions of each parent
-    computed once (``memo``)."""
+# Per parent element already seen: its element children by tag, in document order.
+PathMemo = dict[etree._Element, dict[str, list[etree._Element]]]
+
+
+def reader_path(el: etree._Element, memo: PathMemo) -> str:
+    """``el``'s XPath as the readers write it, with the children of each parent grouped by tag
+    once (``memo``).
+
+    Only the steps on the path are named: a parent's other children (the root has dozens) cost
+    one pass each, not a name and a position each.
+    """
     parts: list[str] = []
     node: etree._Element | None = el
     while node is not None:
         parent = node.getparent()
+        tag = node.tag
         if parent is None:
-            parts.append(qname(node.tag) if isinstance(node.tag, str) else "*")
+            parts.append(qname(tag) if isinstance(tag, str) else "*")
             break
-        names = memo.get(parent)
-        if names is None:
-            names = memo[parent] = _child_steps(parent)
-        parts.append(names.get(node, "*"))
+        if isinstance(tag, str):
+            groups = memo.get(parent)
+            if groups is None:
+                groups = memo[parent] = _child_groups(parent)
+            same = groups[tag]
+            q = qname(tag)
+            parts.append(q if len(same) == 1 else f"{q}[{same.index(node) + 1}]")
+        else:
+            parts.append("*")
         node = parent
     parts.reverse()
     return "/" + "/".join(parts)
 
 
-def _child_steps(parent: etree._Element) -> dict[etree._Element, str]:
-    children = [c for c in parent if isinstance(c.tag, str)]
-    counts: dict[str, int] = {}
-    for c in children:
-        counts[c.tag] = counts.get(c.tag, 0) + 1
-    seen: dict[str, int] = {}
-    out: dict[etree._Element, str] = {}
-    for c in children:
-        tag: str = c.tag
-        q = qname(tag)
-        if counts[tag] > 1:
-            n = seen[tag] = seen.get(tag, 0) + 1
-            q = f"{q}[{n}]"
-        out[c] = q
-    return out
+def _child_groups(parent: etree._Element) -> dict[str, list[etree._Element]]:
+    groups: dict[str, list[etree._Element]] = {}
+    for c in parent:
+        tag = c.tag
+        if isinstance(tag, str):
+            same = groups.get(tag)
+            if same is None:
+                groups[tag] = [c]
+            else:
+                same.append(c)
+    return groups
 
 
 def _dec(v: Amount | Percent | None) -> Decimal | None:

@@ -49,7 +49,7 @@ from einvoice.model.values import (
     Value,
 )
 from einvoice.namespaces import ALL_NS, CBC, RAM
-from einvoice.rules._vat_helpers import reader_path
+from einvoice.rules._vat_helpers import PathMemo, reader_path
 from einvoice.rules._xr_helpers import doc
 from einvoice.rules.registry import Context, Hit, rule
 
@@ -333,7 +333,7 @@ def br_cl_03(ctx: Context) -> Iterator[Hit]:
     # The VAT totals (UBL cbc:TaxAmount, CII ram:TaxTotalAmount) are read from the XML: the model
     # tells BT-110 from BT-111 by their currency, so one in an unknown currency is not in it.
     tax_tag = _UBL_TAX_AMOUNT if ctx.family == "ubl" else _CII_TAX_TOTAL
-    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    memo: PathMemo = {}
     for el in _xml_nodes(ctx, tax_tag):
         cur = el.get("currencyID")
         if cur is None and ctx.family == "cii":
@@ -460,7 +460,7 @@ def br_cl_10(ctx: Context) -> Iterator[Hit]:
         return
     # CII: every ram:GlobalID outside products and the ship-to party, read from the XML since
     # the model keeps global identifiers of the main parties only.
-    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    memo: PathMemo = {}
     for el in _xml_nodes(ctx, _CII_GLOBAL_ID):
         scheme = el.get("schemeID")
         if scheme is None or _norm(scheme) in icd.CODES:
@@ -481,7 +481,7 @@ def br_cl_11(ctx: Context) -> Iterator[Hit]:
         return
     # CII checks the schemeID of every ram:ID outside tax registrations, wherever it stands
     # (also identifiers the model keeps as plain text, such as the specification identifier).
-    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    memo: PathMemo = {}
     for el in _xml_nodes(ctx, _CII_ID):
         scheme = el.get("schemeID")
         if scheme is None or _norm(scheme) in icd.CODES:
@@ -654,7 +654,7 @@ def _xml_attrs(ctx: Context, attr: str, *tags: str) -> Iterator[tuple[etree._Ele
             yield el, value
 
 
-def _where(node: etree._Element | Value, memo: dict[etree._Element, dict[etree._Element, str]]) -> str:
+def _where(node: etree._Element | Value, memo: PathMemo) -> str:
     """The XPath of a model value or (worked out only for a finding) of an XML element."""
     return node.path if isinstance(node, Value) else reader_path(node, memo)
 
@@ -668,7 +668,7 @@ def br_cl_23(ctx: Context) -> Iterator[Hit]:
             if isinstance(v, Quantity) and v.unit is not None)
     else:
         units = _xml_attrs(ctx, "unitCode", *_CII_QUANTITIES)
-    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    memo: PathMemo = {}
     for node, code in units:
         if _norm(code) not in unit.CODES:
             yield Hit(_where(node, memo),
@@ -680,7 +680,7 @@ def br_cl_23(ctx: Context) -> Iterator[Hit]:
 def br_cl_24(ctx: Context) -> Iterator[Hit]:
     """MIME code of attachments (BT-125): one of the six EN 16931 types, compared exactly."""
     tag = _UBL_BINARY if ctx.family == "ubl" else _CII_BINARY
-    memo: dict[etree._Element, dict[etree._Element, str]] = {}
+    memo: PathMemo = {}
     for node, code in _xml_attrs(ctx, "mimeCode", tag):
         if code not in mime.CODES:
             yield Hit(_where(node, memo),
