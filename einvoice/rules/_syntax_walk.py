@@ -549,6 +549,7 @@ class Pattern:
 
         # Document order over elements only (C-level iteration, no Python recursion); the
         # stack of ancestors is kept by comparing each element's parent with the stack top.
+        n = 1  # children of the element (counted only for the index)
         for el in root.iter(etree.Element):
             tag: str = el.tag  # elements only: iter(etree.Element)
             if fused:
@@ -557,7 +558,8 @@ class Pattern:
                     by_tag[tag] = [el]
                 else:
                     lst.append(el)
-                if not len(el):
+                n = len(el)
+                if not n:
                     leaf(el)
             parent = el.getparent()
             if parent is None:
@@ -587,7 +589,12 @@ class Pattern:
                     names_w.setdefault(st.pname, []).append(el)
                 for ctx_depth, rule, ai, preds, start in st.entries:
                     count(ctx_depth, rule, ai, preds, start, el)
+            elif n:
+                push((el, st.pname, None, st))
             else:
+                # a leaf nothing is said about: its frame only serves attributes that count
+                if not keys(el):
+                    continue
                 push((el, st.pname, None, st))
             for name in keys(el):
                 got = st.attrs.get(name) or attr_state(st, name)
