@@ -549,16 +549,15 @@ class Pattern:
 
         # Document order over elements only (C-level iteration, no Python recursion); the
         # stack of ancestors is kept by comparing each element's parent with the stack top.
-        n = 1  # children of the element (counted only for the index)
         for el in root.iter(etree.Element):
             tag: str = el.tag  # elements only: iter(etree.Element)
+            n = len(el)
             if fused:
                 lst = by_tag_get(tag)
                 if lst is None:
                     by_tag[tag] = [el]
                 else:
                     lst.append(el)
-                n = len(el)
                 if not n:
                     leaf(el)
             parent = el.getparent()
