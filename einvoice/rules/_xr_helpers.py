@@ -592,7 +592,7 @@ def _index(root: El, cii: bool, cache: dict[str, object] | None = None,
         s = t.strip(XML_WS)
         if not s:
             empties.append(el)
-        elif len(s) != len(t):
+        elif s != t:  # stripping only shortens: equal when nothing was stripped
             untrimmed.append(el)
     # An element holding only comments or PIs is still a leaf for XPath.
     odd = _odd_nodes(root)
