@@ -541,7 +541,6 @@ class Pattern:
 
         push = stack.append
         pop = stack.pop
-        roots = self._roots
         fused = index is not None
         by_tag, leaves = index if index is not None else ({}, [])
         by_tag_get = by_tag.get
@@ -549,6 +548,10 @@ class Pattern:
 
         # Document order over elements only (C-level iteration, no Python recursion); the
         # stack of ancestors is kept by comparing each element's parent with the stack top.
+        # Its element and the states of its children are kept at hand: most elements are the
+        # first child of the previous one or follow a leaf that got no frame.
+        top_el: El | None = None
+        kids = self._roots
         for el in root.iter(etree.Element):
             tag: str = el.tag  # elements only: iter(etree.Element)
             n = len(el)
@@ -561,15 +564,15 @@ class Pattern:
                 if not n:
                     leaf(el)
             parent = el.getparent()
-            if parent is None:
-                st = roots.get(tag) or make(None, tag)
-            else:
+            if parent is not top_el:
+                pop()
                 frame = stack[-1]
                 while frame[0] is not parent:
                     pop()
                     frame = stack[-1]
-                top = frame[3]
-                st = top.children.get(tag) or make(top, tag)
+                top_el = parent
+                kids = frame[3].children
+            st = kids.get(tag) or make(stack[-1][3] if stack else None, tag)
             if st.busy:
                 pos = st.fixed
                 if pos < 0:
@@ -588,13 +591,12 @@ class Pattern:
                     names_w.setdefault(st.pname, []).append(el)
                 for ctx_depth, rule, ai, preds, start in st.entries:
                     count(ctx_depth, rule, ai, preds, start, el)
-            elif n:
+            elif n or keys(el):
                 push((el, st.pname, None, st))
             else:
-                # a leaf nothing is said about: its frame only serves attributes that count
-                if not keys(el):
-                    continue
-                push((el, st.pname, None, st))
+                continue  # a leaf nothing is said about, without attributes: no frame
+            top_el = el
+            kids = st.children
             for name in keys(el):
                 got = st.attrs.get(name) or attr_state(st, name)
                 if got[0]:
