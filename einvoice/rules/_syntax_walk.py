@@ -572,7 +572,10 @@ class Pattern:
                     frame = stack[-1]
                 top_el = parent
                 kids = frame[3].children
-            st = kids.get(tag) or make(stack[-1][3] if stack else None, tag)
+            try:
+                st = kids[tag]
+            except KeyError:  # a path not seen before (or not remembered: see _MAX_STATES)
+                st = make(stack[-1][3] if stack else None, tag)
             if st.busy:
                 pos = st.fixed
                 if pos < 0:
