@@ -106,17 +106,26 @@ def inner(part: str, passes: int, every: int) -> None:
                 doc(Context(invoice=inv, root=p.root, syntax=s, scenario=sc))
     else:  # rules:REGEX - only the single rules and families whose id or name matches
         pick = re.compile(part.split(":", 1)[1])
+        # The selection is made once per plan, not per document: matching REGEX against ~200
+        # rule ids per document would cost more than a single cheap rule.
+        chosen: dict[tuple[str, bool], tuple[list[Any], list[Any]]] = {}
+
+        def selection(family: str, xr: bool) -> tuple[list[Any], list[Any]]:
+            sel = chosen.get((family, xr))
+            if sel is None:
+                singles, families, _ = engine._plan(family, xr)
+                sel = chosen[(family, xr)] = ([r for r in singles if pick.match(r.id)],
+                                              [f for f in families if pick.match(f.name)])
+            return sel
 
         def run_once() -> None:
             for _, p, s, sc, inv in prepared:
                 ctx = Context(invoice=inv, root=p.root, syntax=s, scenario=sc)
-                singles, families, _ = engine._plan(ctx.family, sc.runs_xrechnung)
+                singles, families = selection(ctx.family, sc.runs_xrechnung)
                 for r in singles:
-                    if pick.match(r.id):
-                        list(r.check(ctx))
+                    list(r.check(ctx))
                 for f in families:
-                    if pick.match(f.name):
-                        f.evaluate(ctx)
+                    f.evaluate(ctx)
 
     run_once()  # caches, compiled expressions, first-use imports
     for _ in range(passes):
