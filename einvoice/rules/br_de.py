@@ -97,6 +97,41 @@ def _ubl_charge_category_ids(d: Doc, root: El, indicator: str) -> list[str]:
     ]
 
 
+def _ubl_line_uses_vat_code(d: Doc, root: El) -> bool:
+    """Whether a line's ClassifiedTaxCategory has an ID in ``_VAT_CODES``."""
+    tag_id = cbc("ID")
+    for line_tag in (cac("InvoiceLine"), cac("CreditNoteLine")):
+        # Down through the index's parent maps; the category's IDs by one child loop, not by a
+        # parent map over every cbc:ID of the document.
+        for c in d.below(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory")):
+            for i in c:
+                if i.tag == tag_id and string_value(i) in _VAT_CODES:
+                    return True
+    return False
+
+
+def _cii_lines_use_vat_code(line_tax: list[El]) -> bool:
+    """Whether some line tax has the type code VAT and some (maybe another) a code in ``_VAT_CODES``.
+
+    One child loop per line tax instead of parent maps over every TypeCode and CategoryCode of
+    the document; it stops once both are seen (usually on the first line).
+    """
+    tag_type, tag_cat = ram("TypeCode"), ram("CategoryCode")
+    vat = cat = False
+    for lt in line_tax:
+        for c in lt:
+            tag = c.tag
+            if tag == tag_type:
+                vat = vat or string_value(c) == "VAT"
+            elif tag == tag_cat:
+                cat = cat or string_value(c) in _VAT_CODES
+            else:
+                continue
+            if vat and cat:
+                return True
+    return False
+
+
 @xr_rule("BR-DE-16", level="error", bts=("BT-31", "BT-32", "BG-11"))
 def br_de_16(ctx: Context) -> Iterator[Hit]:
     """BR-DE-16: VAT codes S, Z, E, AE, K, G, L, M need BT-31, BT-32 or a tax representative."""
@@ -110,23 +145,19 @@ def br_de_16(ctx: Context) -> Iterator[Hit]:
             ram("SpecifiedLineTradeSettlement"),
             ram("ApplicableTradeTax"),
         )
-        line_vat = any(string_value(t) == "VAT" for lt in line_tax for t in d.kids(lt, ram("TypeCode")))
-        line_cat = any(
-            string_value(c) in _VAT_CODES for lt in line_tax for c in d.kids(lt, ram("CategoryCode"))
-        )
-        # The header clause compares the whole CategoryTradeTax element with 'VAT', as written.
-        cat_tax = d.below(
-            tx,
-            ram("ApplicableHeaderTradeSettlement"),
-            ram("SpecifiedTradeAllowanceCharge"),
-            ram("CategoryTradeTax"),
-        )
-        hdr = any(string_value(c) == "VAT" for c in cat_tax) and any(
-            string_value(c) in _VAT_CODES for ct in cat_tax for c in d.kids(ct, ram("CategoryCode"))
-        )
-        uses = (line_vat and line_cat) or hdr
-        if not uses:
-            return
+        if not _cii_lines_use_vat_code(line_tax):
+            # The header clause compares the whole CategoryTradeTax element with 'VAT', as written.
+            cat_tax = d.below(
+                tx,
+                ram("ApplicableHeaderTradeSettlement"),
+                ram("SpecifiedTradeAllowanceCharge"),
+                ram("CategoryTradeTax"),
+            )
+            hdr = any(string_value(c) == "VAT" for c in cat_tax) and any(
+                string_value(c) in _VAT_CODES for ct in cat_tax for c in d.kids(ct, ram("CategoryCode"))
+            )
+            if not hdr:
+                return
         agr = d.kid(tx, ram("ApplicableHeaderTradeAgreement"))
         ids = [
             i
@@ -135,15 +166,12 @@ def br_de_16(ctx: Context) -> Iterator[Hit]:
         ]
         ok = bool(ids) or bool(d.kids(agr, ram("SellerTaxRepresentativeTradeParty")))
     else:
-        used = _ubl_charge_category_ids(d, root, "false") + _ubl_charge_category_ids(d, root, "true")
-        for line_tag in (cac("InvoiceLine"), cac("CreditNoteLine")):
-            # Down through the index's parent maps: one look-up per step and line.
-            used += [
-                string_value(i)
-                for c in d.below(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory"))
-                for i in d.kids(c, cbc("ID"))
-            ]
-        if not any(u in _VAT_CODES for u in used):
+        # Only whether some code is listed counts: the lines come first (nearly every document
+        # names one on its first line) and the search stops there.
+        if not (_ubl_line_uses_vat_code(d, root) or any(
+            u in _VAT_CODES
+            for u in _ubl_charge_category_ids(d, root, "false") + _ubl_charge_category_ids(d, root, "true")
+        )):
             return
         ok = bool(d.kids(root, cac("TaxRepresentativeParty"))) or any_filled(
             d.below(
