@@ -190,9 +190,12 @@ def br_16(ctx: Context) -> Iterable[Hit]:
 def _texts(d: Doc, el: etree._Element | None, path: str) -> set[str]:
     if el is None:
         return set()
+    *steps, leaf = _steps(path)
+    # The leaves by one child loop per parent: a parent map for cbc:ID, ram:ID or ram:Name would
+    # take every such element of the document.
     # a leaf's string value is its text (an element holding a comment is no leaf: len counts it)
     return {(x.text or "") if not len(x) else "".join(str(t) for t in x.itertext())
-            for x in d.below(el, *_steps(path))}
+            for parent in d.below(el, *steps) for x in parent if x.tag == leaf}
 
 
 @functools.cache
