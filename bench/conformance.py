@@ -118,8 +118,8 @@ def main() -> int:
         for k, v in c.most_common():
             print(f"{v:5d}  {k}")
     for d in dis[: args.list]:
-        bits = [f"{k}={d[k]}" for k in ("missing_errors", "extra_errors", "missing_warnings", "extra_warnings")
-                if d[k]]
+        keys = ("missing_errors", "extra_errors", "missing_warnings", "extra_warnings")
+        bits = [f"{k}={d[k]}" for k in keys if d[k]]
         if not d["verdict_ok"]:
             bits.insert(0, f"verdict {d['verdict']}/{d['reason']} expected {d['expected_verdict']}/"
                            f"{d['expected_reason']}")

@@ -5,8 +5,9 @@
     python bench/icount.py --ratchet [--update-ratchet]
 
 PART is ``process`` (the whole ``pipeline.process``: intake, scenario, structure, reader, rules),
-``intake``, ``structure``, ``read``, ``rules`` (the engine with a fresh rule context), or
-``index`` (the rules' shared document index with the syntax walk), ``handle`` (the worker's handling of one message: process + envelope JSON, without AMQP), or
+``intake``, ``structure``, ``read``, ``rules`` (the engine with a fresh rule context),
+``index`` (the rules' shared document index with the syntax walk), ``handle`` (the worker's
+handling of one message: process + envelope JSON, without AMQP), or
 ``rules:REGEX`` (only the rules and rule families whose id or family name matches REGEX from
 the start, e.g. ``rules:BR-CO-`` or ``rules:UBL-syntax``, each document with a fresh context, so
 shared indexes those rules build are included).
