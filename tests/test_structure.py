@@ -269,6 +269,26 @@ def test_text_in_element_only_content() -> None:
     assert found == [] and lx
 
 
+def test_tails_matching_the_indentation_or_stray_text() -> None:
+    # Tails equal to a text already found blank pass at a glance; everything else is checked.
+    line = "/ubl:Invoice/cac:InvoiceLine"
+    end = "<cac:Item><cbc:Name>X</cbc:Name></cac:Item>\n  </cac:InvoiceLine>"
+    found, lx, _ = run(ubl(replace=(end, end.replace("\n  </", "\n  x</"))))
+    assert found == [("EINV-STRUCT-CONTENT", line)] and not lx
+    found, lx, _ = run(ubl(replace=(end, end.replace("\n  </", "</"))))
+    assert found == [] and lx
+    # A stray text repeated as a tail, in the element and as its last child's tail one level down.
+    item = "<cac:Item><cbc:Name>X</cbc:Name></cac:Item>"
+    data = ubl(replace=(item, "<cac:Item>oops<cbc:Name>X</cbc:Name>oops</cac:Item>"))
+    found, lx, _ = run(data)
+    assert found == [("EINV-STRUCT-CONTENT", f"{line}/cac:Item")] * 2 and not lx
+    data = ubl(replace=("<cac:InvoiceLine>\n", "<cac:InvoiceLine>oops")).replace(
+        b"X</cbc:Name></cac:Item>", b"X</cbc:Name>oops</cac:Item>")
+    found, lx, _ = run(data)
+    assert found == [("EINV-STRUCT-CONTENT", line), ("EINV-STRUCT-CONTENT", f"{line}/cac:Item")]
+    assert not lx
+
+
 def test_child_element_in_text_content() -> None:
     found, lx, _ = run(ubl(replace=("<cbc:ID>R-1</cbc:ID>", "<cbc:ID>R-<cbc:Note>x</cbc:Note>1</cbc:ID>")))
     assert found == [("EINV-STRUCT-CONTENT", "/ubl:Invoice/cbc:ID/cbc:Note")] and not lx

@@ -115,12 +115,20 @@ class Walk:
                 f"{name} has an abstract type; a concrete type must be given with xsi:type.",
             )
 
-    def sequence(self, el: El, ct: CType) -> None:
+    def sequence(self, el: El, ct: CType, outer: str | None = None) -> None:
+        """``outer``: a text found blank in the parent's content (pretty-printing gives the last
+        child the indentation of the parent's children)."""
         mixed = ct.mixed
         ws_runs = WS_RUNS
         t = el.text
-        if t and not mixed and t not in ws_runs and not (t.isspace() and t.isascii()):
-            self.stray_text(el, t)
+        if t and t not in ws_runs and not (t.isspace() and t.isascii()):
+            if not mixed:
+                self.stray_text(el, t)
+            t = None
+        # The last text found blank: pretty-printing gives a child's tail the parent's text or,
+        # for the last child, the parent's indentation; comparing with those costs a third of
+        # the set look-up, which must hash the new string.
+        blank = t
         index = ct.index
         req = ct.req_before
         parts = ct.particles
@@ -132,9 +140,13 @@ class Walk:
         owed = req[0]
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
-            # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
-            if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
-                self.stray_text(el, tail)
+            if tail != blank and tail != outer:
+                # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
+                if tail and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
+                    if not mixed:
+                        self.stray_text(el, tail)
+                else:
+                    blank = tail
             tag = child.tag
             # A comment's or processing instruction's tag is a function, found in no index: the
             # type test (a generic attribute look-up) is needed only for what the index lacks.
@@ -167,7 +179,7 @@ class Walk:
                     if p.leaf if not items else p.attr_leaf and self.plain_attributes(items, p.type):
                         continue
             elif p.group and not child.items():
-                self.sequence(child, p.type)  # type: ignore[arg-type]
+                self.sequence(child, p.type, blank)  # type: ignore[arg-type]
                 continue
             self.element(child, p.type, p.flags)
         # req_before has one entry more than there are particles: its last counts every required one.
@@ -194,14 +206,21 @@ class Walk:
         mixed = ct.mixed
         ws_runs = WS_RUNS
         t = el.text
-        if t and not mixed and t not in ws_runs and not (t.isspace() and t.isascii()):
-            self.stray_text(el, t)
+        if t and t not in ws_runs and not (t.isspace() and t.isascii()):
+            if not mixed:
+                self.stray_text(el, t)
+            t = None
+        blank = t  # as in sequence
         states = ct.states
         state = states[0]
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
-            if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
-                self.stray_text(el, tail)
+            if tail != blank:
+                if tail and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
+                    if not mixed:
+                        self.stray_text(el, tail)
+                else:
+                    blank = tail
             tag = child.tag
             hit = state.named.get(tag)  # as in sequence: a comment's tag is found in no state
             if hit is not None:
