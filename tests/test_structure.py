@@ -289,6 +289,34 @@ def test_tails_matching_the_indentation_or_stray_text() -> None:
     assert not lx
 
 
+def test_sequence_occurrences_against_a_regular_expression() -> None:
+    # A made-up model with a particle required twice (none in UBL or CII): every child sequence
+    # of up to five elements, with our verdict and findings against the model as a regex.
+    import itertools
+    import re
+
+    from einvoice.structure.table import Table
+    from einvoice.structure.validator import Walk
+
+    model = [("A", 2, 3), ("B", 0, 1), ("C", 1, 1), ("D", 0, -1)]
+    table = Table({
+        "version": 1, "roots": {"cii": "r"}, "only": {}, "globals": {"r": 0}, "named": {},
+        "types": [
+            {"k": "c", "a": {}, "aw": None,
+             "m": {"t": "seq", "p": [[n, 1, mn, mx] for n, mn, mx in model], "mixed": 0}},
+            {"k": "s", "p": "string", "ws": "p"},
+        ],
+    })
+    valid = re.compile("A{2,3}B?CD*")
+    for n in range(6):
+        for kids in itertools.product("ABCD", repeat=n):
+            root = etree.fromstring("<r>" + "".join(f"<{k}/>" for k in kids) + "</r>")
+            found = Walk(table, "cii").run(root)
+            assert (not found) is bool(valid.fullmatch("".join(kids))), kids
+            assert all(f.rule in ("EINV-STRUCT-MISSING", "EINV-STRUCT-ORDER", "EINV-STRUCT-TOO-MANY")
+                       for f in found)
+
+
 def test_child_element_in_text_content() -> None:
     found, lx, _ = run(ubl(replace=("<cbc:ID>R-1</cbc:ID>", "<cbc:ID>R-<cbc:Note>x</cbc:Note>1</cbc:ID>")))
     assert found == [("EINV-STRUCT-CONTENT", "/ubl:Invoice/cbc:ID/cbc:Note")] and not lx

@@ -130,14 +130,12 @@ class Walk:
         # the set look-up, which must hash the new string.
         blank = t
         index = ct.index
-        req = ct.req_before
         parts = ct.particles
         pos = -1
         cnt = 0
-        # The current particle's minimum and the required particles before the next one, kept
-        # in locals: the order check of each child then needs no tuple look-ups.
-        low = 0
-        owed = req[0]
+        # A child in order may be any particle after the current one up to ``hi`` (see
+        # Particle.hi): one comparison settles the common case; the rest is checked in full.
+        hi = ct.hi
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             if tail != blank and tail != outer:
@@ -156,17 +154,16 @@ class Walk:
                     self.unexpected(el, child, ct, self.expected_seq(ct, pos, cnt))
                 continue
             i = p.index
-            if i == pos:
-                cnt += 1
-                if cnt > p.max >= 0:
-                    self.too_many(el, child, p.max)
-            elif i > pos:
-                if cnt < low or req[i] > owed:
+            if i > pos:
+                if i > hi:  # something required may be missing: missing_before tells
                     self.missing_before(el, ct, pos, cnt, i, child)
                 pos = i
                 cnt = 1
-                low = p.min
-                owed = req[i + 1]
+                hi = p.hi
+            elif i == pos:
+                cnt += 1
+                if cnt > p.max >= 0:
+                    self.too_many(el, child, p.max)
             else:
                 self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), parts[pos].name)
             if p.inline:
@@ -182,8 +179,7 @@ class Walk:
                 self.sequence(child, p.type, blank)  # type: ignore[arg-type]
                 continue
             self.element(child, p.type, p.flags)
-        # req_before has one entry more than there are particles: its last counts every required one.
-        if cnt < low or req[-1] > owed:
+        if hi < len(parts):
             self.missing_before(el, ct, pos, cnt, len(parts), None)
 
     @staticmethod
