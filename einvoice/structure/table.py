@@ -248,7 +248,7 @@ class CType:
     """A complex type: attributes, attribute wildcard and content model."""
 
     __slots__ = (
-        "abstract", "attrs", "aw", "base", "hi", "index", "kind", "mixed", "names", "particles",
+        "abstract", "attrs", "aw", "base", "end", "hi", "index", "kind", "mixed", "names", "particles",
         "required", "simple", "states",
     )
 
@@ -262,6 +262,7 @@ class CType:
         self.particles: tuple[Particle, ...] = ()
         self.index: dict[str, Particle] = {}
         self.hi = 0  # the furthest particle the first child may be (as Particle.hi)
+        self.end = 0  # the number of particles: hi is this when nothing required is left
         self.states: tuple[State, ...] = ()
         self.names: frozenset[str] = frozenset()
         self.base: SType | CType | None = None
@@ -290,7 +291,7 @@ class CType:
                 parts.append(Particle(i, name, typ, flags, mn, mx))
             self.particles = tuple(parts)
             self.index = {p.name: p for p in parts}
-            hi = len(parts)
+            hi = self.end = len(parts)
             for p in reversed(parts):
                 p.hi = p.index if p.min > 1 else hi
                 if p.min > 0:

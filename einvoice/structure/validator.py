@@ -130,7 +130,6 @@ class Walk:
         # the set look-up, which must hash the new string.
         blank = t
         index = ct.index
-        parts = ct.particles
         pos = -1
         cnt = 0
         # A child in order may be any particle after the current one up to ``hi`` (see
@@ -165,7 +164,7 @@ class Walk:
                 if cnt > p.max >= 0:
                     self.too_many(el, child, p.max)
             else:
-                self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), parts[pos].name)
+                self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), ct.particles[pos].name)
             if p.inline:
                 # Text-only child with a valid value: the common case, done inline. Attributes (a
                 # schemeID, a currencyID) are checked at a glance where the type allows; without
@@ -179,8 +178,8 @@ class Walk:
                 self.sequence(child, p.type, blank)  # type: ignore[arg-type]
                 continue
             self.element(child, p.type, p.flags)
-        if hi < len(parts):
-            self.missing_before(el, ct, pos, cnt, len(parts), None)
+        if hi < ct.end:
+            self.missing_before(el, ct, pos, cnt, ct.end, None)
 
     @staticmethod
     def plain_attributes(items: Any, typ: Type) -> bool:
