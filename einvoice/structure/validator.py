@@ -118,11 +118,9 @@ class Walk:
     def sequence(self, el: El, ct: CType, outer: str | None = None) -> None:
         """``outer``: a text found blank in the parent's content (pretty-printing gives the last
         child the indentation of the parent's children)."""
-        mixed = ct.mixed
-        ws_runs = WS_RUNS
         t = el.text
-        if t and t not in ws_runs and not (t.isspace() and t.isascii()):
-            if not mixed:
+        if t and t not in WS_RUNS and not (t.isspace() and t.isascii()):
+            if not ct.mixed:
                 self.stray_text(el, t)
             t = None
         # The last text found blank: pretty-printing gives a child's tail the parent's text or,
@@ -139,17 +137,16 @@ class Walk:
             tail = child.tail
             if tail != blank and tail != outer:
                 # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
-                if tail and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
-                    if not mixed:
+                if tail and tail not in WS_RUNS and not (tail.isspace() and tail.isascii()):
+                    if not ct.mixed:
                         self.stray_text(el, tail)
                 else:
                     blank = tail
-            tag = child.tag
             # A comment's or processing instruction's tag is a function, found in no index: the
             # type test (a generic attribute look-up) is needed only for what the index lacks.
-            p = index.get(tag)
+            p = index.get(child.tag)
             if p is None:
-                if tag.__class__ is str:
+                if child.tag.__class__ is str:
                     self.unexpected(el, child, ct, self.expected_seq(ct, pos, cnt))
                 continue
             i = p.index
@@ -170,7 +167,7 @@ class Walk:
                 # schemeID, a currencyID) are checked at a glance where the type allows; without
                 # any, only a type that requires none is done.
                 quick = p.quick
-                if (quick is None or quick(child.text or "")) and len(child) == 0:
+                if (quick is None or quick(child.text or "")) and not len(child):
                     items = child.items()
                     if p.leaf if not items else p.attr_leaf and self.plain_attributes(items, p.type):
                         continue
