@@ -442,7 +442,8 @@ def test_xsi_type_and_nil() -> None:
     ("value", "ok"),
     [("", True), ("QUJD", True), ("QUI=", True), ("QQ==", True), ("QR==", False), ("QUJ=", False),
      ("QUJ", False), ("Q U J D", True), ("QU\nJD", True), ("QUJD====", False), ("QQ==QUJD", False),
-     ("Q!JD", False)],
+     ("Q!JD", False), ("Q!JDQUJD", False), ("QUJ=QUJD", False), ("QUJD+/+/", True), ("QUJD-_JD", False),
+     ("QUJD" * 100 + "Q\x00JD" + "QUJD", False)],
 )
 def test_base64_follows_xerces(value: str, ok: bool) -> None:
     assert datatypes.is_base64(datatypes.collapse_ws(value)) is ok
