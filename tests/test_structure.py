@@ -269,6 +269,54 @@ def test_text_in_element_only_content() -> None:
     assert found == [] and lx
 
 
+def test_tails_matching_the_indentation_or_stray_text() -> None:
+    # Tails equal to a text already found blank pass at a glance; everything else is checked.
+    line = "/ubl:Invoice/cac:InvoiceLine"
+    end = "<cac:Item><cbc:Name>X</cbc:Name></cac:Item>\n  </cac:InvoiceLine>"
+    found, lx, _ = run(ubl(replace=(end, end.replace("\n  </", "\n  x</"))))
+    assert found == [("EINV-STRUCT-CONTENT", line)] and not lx
+    found, lx, _ = run(ubl(replace=(end, end.replace("\n  </", "</"))))
+    assert found == [] and lx
+    # A stray text repeated as a tail, in the element and as its last child's tail one level down.
+    item = "<cac:Item><cbc:Name>X</cbc:Name></cac:Item>"
+    data = ubl(replace=(item, "<cac:Item>oops<cbc:Name>X</cbc:Name>oops</cac:Item>"))
+    found, lx, _ = run(data)
+    assert found == [("EINV-STRUCT-CONTENT", f"{line}/cac:Item")] * 2 and not lx
+    data = ubl(replace=("<cac:InvoiceLine>\n", "<cac:InvoiceLine>oops")).replace(
+        b"X</cbc:Name></cac:Item>", b"X</cbc:Name>oops</cac:Item>")
+    found, lx, _ = run(data)
+    assert found == [("EINV-STRUCT-CONTENT", line), ("EINV-STRUCT-CONTENT", f"{line}/cac:Item")]
+    assert not lx
+
+
+def test_sequence_occurrences_against_a_regular_expression() -> None:
+    # A made-up model with a particle required twice (none in UBL or CII): every child sequence
+    # of up to five elements, with our verdict and findings against the model as a regex.
+    import itertools
+    import re
+
+    from einvoice.structure.table import Table
+    from einvoice.structure.validator import Walk
+
+    model = [("A", 2, 3), ("B", 0, 1), ("C", 1, 1), ("D", 0, -1)]
+    table = Table({
+        "version": 1, "roots": {"cii": "r"}, "only": {}, "globals": {"r": 0}, "named": {},
+        "types": [
+            {"k": "c", "a": {}, "aw": None,
+             "m": {"t": "seq", "p": [[n, 1, mn, mx] for n, mn, mx in model], "mixed": 0}},
+            {"k": "s", "p": "string", "ws": "p"},
+        ],
+    })
+    valid = re.compile("A{2,3}B?CD*")
+    for n in range(6):
+        for kids in itertools.product("ABCD", repeat=n):
+            root = etree.fromstring("<r>" + "".join(f"<{k}/>" for k in kids) + "</r>")
+            found = Walk(table, "cii").run(root)
+            assert (not found) is bool(valid.fullmatch("".join(kids))), kids
+            assert all(f.rule in ("EINV-STRUCT-MISSING", "EINV-STRUCT-ORDER", "EINV-STRUCT-TOO-MANY")
+                       for f in found)
+
+
 def test_child_element_in_text_content() -> None:
     found, lx, _ = run(ubl(replace=("<cbc:ID>R-1</cbc:ID>", "<cbc:ID>R-<cbc:Note>x</cbc:Note>1</cbc:ID>")))
     assert found == [("EINV-STRUCT-CONTENT", "/ubl:Invoice/cbc:ID/cbc:Note")] and not lx
@@ -394,7 +442,8 @@ def test_xsi_type_and_nil() -> None:
     ("value", "ok"),
     [("", True), ("QUJD", True), ("QUI=", True), ("QQ==", True), ("QR==", False), ("QUJ=", False),
      ("QUJ", False), ("Q U J D", True), ("QU\nJD", True), ("QUJD====", False), ("QQ==QUJD", False),
-     ("Q!JD", False)],
+     ("Q!JD", False), ("Q!JDQUJD", False), ("QUJ=QUJD", False), ("QUJD+/+/", True), ("QUJD-_JD", False),
+     ("QUJD" * 100 + "Q\x00JD" + "QUJD", False)],
 )
 def test_base64_follows_xerces(value: str, ok: bool) -> None:
     assert datatypes.is_base64(datatypes.collapse_ws(value)) is ok

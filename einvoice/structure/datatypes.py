@@ -222,7 +222,8 @@ def is_duration(v: str) -> bool:
 
 # -- binary --------------------------------------------------------------------------------------
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_B64_BYTES = _B64.encode("ascii")
+# Every byte to 1 if it is outside the alphabet, to 0 if in it.
+_B64_OUTSIDE = bytes(0 if chr(c) in _B64 else 1 for c in range(256))
 _B64_VALUE = {c: i for i, c in enumerate(_B64)}
 _XML_WS_BYTES = XML_WS.encode("ascii")
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
@@ -233,7 +234,8 @@ def base64_length(v: str) -> int | None:
 
     Xerces drops all whitespace first, then wants groups of four; in the last group ``xx==``
     and ``xxx=`` are accepted only when the unused bits are zero. Works on bytes because
-    attachments are large and ``bytes.translate`` is the fastest scan Python has.
+    attachments are large and ``bytes.translate`` is the fastest scan Python has (without
+    deletions: a deleting translate costs about half as much again per byte).
     """
     if not v.isascii():
         return None
@@ -247,7 +249,7 @@ def base64_length(v: str) -> int | None:
         return None
     if n == 0:
         return 0
-    if b[:-4].translate(None, _B64_BYTES):
+    if b"\x01" in b[:-4].translate(_B64_OUTSIDE):
         return None
     last = b[-4:].decode("ascii")
     a, b2, c, d = last[0], last[1], last[2], last[3]

@@ -175,8 +175,8 @@ class Particle:
     """One element of a flat sequence: its position, occurrence bounds and declaration."""
 
     __slots__ = (
-        "attr_leaf", "fixed", "flags", "group", "index", "inline", "leaf", "max", "min", "name", "quick",
-        "type",
+        "attr_leaf", "fixed", "flags", "group", "hi", "index", "inline", "leaf", "max", "min", "name",
+        "quick", "type",
     )
 
     def __init__(self, index: int, name: str, typ: SType | CType, flags: dict[str, Any] | None,
@@ -189,6 +189,10 @@ class Particle:
         self.fixed: str | None = flags.get("fixed") if flags else None
         self.min = mn
         self.max = mx
+        # The furthest particle the next other child may be without anything required missing:
+        # the next required one (or one past the last). A particle required more than once gives
+        # its own index: every step past it is then checked in full. Set by CType.fill.
+        self.hi = index
         self.leaf = False  # set by settle() once every type is filled
         self.quick: Any = None
         self.group = False
@@ -244,8 +248,8 @@ class CType:
     """A complex type: attributes, attribute wildcard and content model."""
 
     __slots__ = (
-        "abstract", "attrs", "aw", "base", "index", "kind", "mixed", "names", "particles",
-        "req_before", "required", "simple", "states",
+        "abstract", "attrs", "aw", "base", "end", "hi", "index", "kind", "mixed", "names", "particles",
+        "required", "simple", "states",
     )
 
     def __init__(self) -> None:
@@ -257,7 +261,8 @@ class CType:
         self.simple: SType = NO_TEXT
         self.particles: tuple[Particle, ...] = ()
         self.index: dict[str, Particle] = {}
-        self.req_before: tuple[int, ...] = ()
+        self.hi = 0  # the furthest particle the first child may be (as Particle.hi)
+        self.end = 0  # the number of particles: hi is this when nothing required is left
         self.states: tuple[State, ...] = ()
         self.names: frozenset[str] = frozenset()
         self.base: SType | CType | None = None
@@ -286,10 +291,12 @@ class CType:
                 parts.append(Particle(i, name, typ, flags, mn, mx))
             self.particles = tuple(parts)
             self.index = {p.name: p for p in parts}
-            counts = [0]
-            for p in parts:
-                counts.append(counts[-1] + (1 if p.min > 0 else 0))
-            self.req_before = tuple(counts)
+            hi = self.end = len(parts)
+            for p in reversed(parts):
+                p.hi = p.index if p.min > 1 else hi
+                if p.min > 0:
+                    hi = p.index
+            self.hi = hi
             self.names = frozenset(self.index)
         elif kind == "dfa":
             self.kind = DFA

@@ -115,64 +115,68 @@ class Walk:
                 f"{name} has an abstract type; a concrete type must be given with xsi:type.",
             )
 
-    def sequence(self, el: El, ct: CType) -> None:
-        mixed = ct.mixed
-        ws_runs = WS_RUNS
+    def sequence(self, el: El, ct: CType, outer: str | None = None) -> None:
+        """``outer``: a text found blank in the parent's content (pretty-printing gives the last
+        child the indentation of the parent's children)."""
         t = el.text
-        if t and not mixed and t not in ws_runs and not (t.isspace() and t.isascii()):
-            self.stray_text(el, t)
+        if t and t not in WS_RUNS and not (t.isspace() and t.isascii()):
+            if not ct.mixed:
+                self.stray_text(el, t)
+            t = None
+        # The last text found blank: pretty-printing gives a child's tail the parent's text or,
+        # for the last child, the parent's indentation; comparing with those costs a third of
+        # the set look-up, which must hash the new string.
+        blank = t
         index = ct.index
-        req = ct.req_before
-        parts = ct.particles
         pos = -1
         cnt = 0
-        # The current particle's minimum and the required particles before the next one, kept
-        # in locals: the order check of each child then needs no tuple look-ups.
-        low = 0
-        owed = req[0]
+        # A child in order may be any particle after the current one up to ``hi`` (see
+        # Particle.hi): one comparison settles the common case; the rest is checked in full.
+        hi = ct.hi
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
-            # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
-            if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
-                self.stray_text(el, tail)
-            tag = child.tag
+            if tail != blank and tail != outer:
+                # XML whitespace only; str.isspace alone would also accept e.g. NO-BREAK SPACE.
+                if tail and tail not in WS_RUNS and not (tail.isspace() and tail.isascii()):
+                    if not ct.mixed:
+                        self.stray_text(el, tail)
+                else:
+                    blank = tail
             # A comment's or processing instruction's tag is a function, found in no index: the
             # type test (a generic attribute look-up) is needed only for what the index lacks.
-            p = index.get(tag)
+            p = index.get(child.tag)
             if p is None:
-                if tag.__class__ is str:
+                if child.tag.__class__ is str:
                     self.unexpected(el, child, ct, self.expected_seq(ct, pos, cnt))
                 continue
             i = p.index
-            if i == pos:
-                cnt += 1
-                if cnt > p.max >= 0:
-                    self.too_many(el, child, p.max)
-            elif i > pos:
-                if cnt < low or req[i] > owed:
+            if i > pos:
+                if i > hi:  # something required may be missing: missing_before tells
                     self.missing_before(el, ct, pos, cnt, i, child)
                 pos = i
                 cnt = 1
-                low = p.min
-                owed = req[i + 1]
+                hi = p.hi
+            elif i == pos:
+                cnt += 1
+                if cnt > p.max >= 0:
+                    self.too_many(el, child, p.max)
             else:
-                self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), parts[pos].name)
+                self.out_of_order(el, child, self.expected_seq(ct, pos, cnt), ct.particles[pos].name)
             if p.inline:
                 # Text-only child with a valid value: the common case, done inline. Attributes (a
                 # schemeID, a currencyID) are checked at a glance where the type allows; without
                 # any, only a type that requires none is done.
                 quick = p.quick
-                if (quick is None or quick(child.text or "")) and len(child) == 0:
+                if (quick is None or quick(child.text or "")) and not len(child):
                     items = child.items()
                     if p.leaf if not items else p.attr_leaf and self.plain_attributes(items, p.type):
                         continue
             elif p.group and not child.items():
-                self.sequence(child, p.type)  # type: ignore[arg-type]
+                self.sequence(child, p.type, blank)  # type: ignore[arg-type]
                 continue
             self.element(child, p.type, p.flags)
-        # req_before has one entry more than there are particles: its last counts every required one.
-        if cnt < low or req[-1] > owed:
-            self.missing_before(el, ct, pos, cnt, len(parts), None)
+        if hi < ct.end:
+            self.missing_before(el, ct, pos, cnt, ct.end, None)
 
     @staticmethod
     def plain_attributes(items: Any, typ: Type) -> bool:
@@ -194,14 +198,21 @@ class Walk:
         mixed = ct.mixed
         ws_runs = WS_RUNS
         t = el.text
-        if t and not mixed and t not in ws_runs and not (t.isspace() and t.isascii()):
-            self.stray_text(el, t)
+        if t and t not in ws_runs and not (t.isspace() and t.isascii()):
+            if not mixed:
+                self.stray_text(el, t)
+            t = None
+        blank = t  # as in sequence
         states = ct.states
         state = states[0]
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
-            if tail and not mixed and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
-                self.stray_text(el, tail)
+            if tail != blank:
+                if tail and tail not in ws_runs and not (tail.isspace() and tail.isascii()):
+                    if not mixed:
+                        self.stray_text(el, tail)
+                else:
+                    blank = tail
             tag = child.tag
             hit = state.named.get(tag)  # as in sequence: a comment's tag is found in no state
             if hit is not None:
