@@ -19,25 +19,50 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 _DATE_102 = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
+# Amounts, rates and dates repeat within a document and from one document to the next, and a
+# parse (a regular expression match, then Decimal or date) costs 4-9 K instructions against ~0.1 K
+# for a dict look-up. Decimal and date are immutable, so one object may serve every value.
+# Texts that do not parse are not remembered (rare; they are parsed again). Bounded by clearing.
+_MEMO_SIZE = 4096
+_DECIMALS: dict[str, Decimal] = {}
+_DATES: dict[str, date] = {}
+_DATES_102: dict[str, date] = {}
+
+
 def parse_decimal(text: str) -> Decimal | None:
     """The xs:decimal value of ``text`` (already trimmed), or None."""
+    value = _DECIMALS.get(text)
+    if value is not None:
+        return value
     if not _DECIMAL.fullmatch(text):
         return None
     try:
-        return Decimal(text)
+        value = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the regex admits only valid literals
         return None
+    if len(_DECIMALS) >= _MEMO_SIZE:
+        _DECIMALS.clear()
+    _DECIMALS[text] = value
+    return value
 
 
 def parse_date(text: str, fmt: str | None = None) -> date | None:
     """An ISO date (UBL, optional time zone) or a CII format-102 date (``fmt='102'``), or None."""
+    memo = _DATES_102 if fmt == "102" else _DATES
+    value = memo.get(text)
+    if value is not None:
+        return value
     m = (_DATE_102 if fmt == "102" else _DATE).fullmatch(text)
     if not m:
         return None
     try:
-        return date(int(m[1]), int(m[2]), int(m[3]))
+        value = date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
         return None
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[text] = value
+    return value
 
 
 class Value(BaseModel):
