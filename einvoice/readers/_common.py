@@ -237,6 +237,26 @@ _F_BINARY = set(Binary.model_fields)
 # five stores are written out in each function for the same reason: folded into one helper they
 # cost 40 K instructions more per document (read 1.71 -> 1.75 M, measured with bench/icount.py).
 
+# Values are frozen and never changed after reading, so one object can stand for the same text
+# at the same path (with the same attributes) in every document: building one costs ~2.5 K
+# instructions, finding it by its key ~0.6 K, and one pass over the 2,993 XRechnung corpus
+# documents finds 93-98 % of values already seen (per kind). Attachments are never remembered.
+# Each memo is bounded by clearing.
+_MEMO_SIZE = 4096
+_TEXTS: dict[tuple[str, str], Text] = {}
+_CODES: dict[tuple[str, str, object, object], Code] = {}
+_IDENTS: dict[tuple[str, str, object, object], Identifier] = {}
+_AMOUNTS: dict[tuple[str, str, str | None], Amount] = {}
+_QUANTITIES: dict[tuple[str, str, str | None], Quantity] = {}
+_PERCENTS: dict[tuple[str, str], Percent] = {}
+_DATES: dict[tuple[str, str], DateValue] = {}
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(memo) >= _MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
+
 
 def text(el: El, path: str) -> Text:
     if len(el) == 0:
@@ -244,12 +264,17 @@ def text(el: El, path: str) -> Text:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    key = (raw, path)
+    made = _TEXTS.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path}
     obj.__pydantic_fields_set__ = _F_TEXT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Text
+    _remember(_TEXTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -266,12 +291,17 @@ def code(el: El, path: str) -> Code:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    key = (raw, path, list_id, list_version)
+    made = _CODES.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "list_id": list_id, "list_version": list_version}
     obj.__pydantic_fields_set__ = _F_CODE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Code
+    _remember(_CODES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -287,12 +317,17 @@ def ident(el: El, path: str) -> Identifier:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    key = (raw, path, scheme, version)
+    made = _IDENTS.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "scheme": scheme, "scheme_version": version}
     obj.__pydantic_fields_set__ = _F_IDENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Identifier
+    _remember(_IDENTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -302,12 +337,18 @@ def amount(el: El, path: str) -> Amount:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    currency = el.get("currencyID")
+    key = (raw, path, currency)
+    made = _AMOUNTS.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
-    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": el.get("currencyID")}
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "currency": currency}
     obj.__pydantic_fields_set__ = _F_AMOUNT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Amount
+    _remember(_AMOUNTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -317,12 +358,18 @@ def quantity(el: El, path: str) -> Quantity:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    unit = el.get("unitCode")
+    key = (raw, path, unit)
+    made = _QUANTITIES.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
-    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": el.get("unitCode")}
+    obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw), "unit": unit}
     obj.__pydantic_fields_set__ = _F_QUANTITY
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Quantity
+    _remember(_QUANTITIES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -332,12 +379,17 @@ def percent(el: El, path: str) -> Percent:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    key = (raw, path)
+    made = _PERCENTS.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
     obj.__pydantic_fields_set__ = _F_PERCENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Percent
+    _remember(_PERCENTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -347,12 +399,17 @@ def iso_date(el: El, path: str) -> DateValue:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
+    key = (raw, path)
+    made = _DATES.get(key)
+    if made is not None:
+        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
     obj.__pydantic_fields_set__ = _F_DATE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = DateValue
+    _remember(_DATES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
