@@ -116,14 +116,12 @@ def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
     # instructions per document (read 1.71 -> 1.73 M, bench/icount.py).
     found = _DEFAULTS.get(cls)
     scalars, factories, shell = found if found is not None else _defaults(cls)
-    d = scalars.copy()
-    d["path"] = path
-    d.update(values)
+    # Display builds instead of copy()/update()/set() calls: fewer method calls per group.
+    d = {**scalars, "path": path, **values}
     for name, factory in factories:
         if name not in values:
             d[name] = factory()
-    fields = set(values)
-    fields.add("path")
+    fields = {"path", *values}
     obj: Any = shell()
     obj.__dict__ = d
     obj.__pydantic_fields_set__ = fields
@@ -252,7 +250,8 @@ _PERCENTS: dict[tuple[str, str], Percent] = {}
 _DATES: dict[tuple[str, str], DateValue] = {}
 
 
-def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+def remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    """Store a built value in its bounded memo."""
     if len(memo) >= _MEMO_SIZE:
         memo.clear()
     memo[key] = value
@@ -274,7 +273,7 @@ def text(el: El, path: str) -> Text:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Text
-    _remember(_TEXTS, key, obj)
+    remember(_TEXTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -301,7 +300,7 @@ def code(el: El, path: str) -> Code:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Code
-    _remember(_CODES, key, obj)
+    remember(_CODES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -327,7 +326,7 @@ def ident(el: El, path: str) -> Identifier:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Identifier
-    _remember(_IDENTS, key, obj)
+    remember(_IDENTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -348,7 +347,7 @@ def amount(el: El, path: str) -> Amount:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Amount
-    _remember(_AMOUNTS, key, obj)
+    remember(_AMOUNTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -369,7 +368,7 @@ def quantity(el: El, path: str) -> Quantity:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Quantity
-    _remember(_QUANTITIES, key, obj)
+    remember(_QUANTITIES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -389,7 +388,7 @@ def percent(el: El, path: str) -> Percent:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Percent
-    _remember(_PERCENTS, key, obj)
+    remember(_PERCENTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -409,7 +408,7 @@ def iso_date(el: El, path: str) -> DateValue:
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = DateValue
-    _remember(_DATES, key, obj)
+    remember(_DATES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
