@@ -239,8 +239,10 @@ _F_BINARY = set(Binary.model_fields)
 # at the same path (with the same attributes) in every document: building one costs ~2.5 K
 # instructions, finding it by its key ~0.6 K, and one pass over the 2,993 XRechnung corpus
 # documents finds 93-98 % of values already seen (per kind). Attachments are never remembered.
-# Each memo is bounded by clearing.
+# Each memo is bounded by clearing, and only texts up to _MEMO_TEXT characters are kept, so a
+# memo holds at most a few megabytes whatever the documents hold.
 _MEMO_SIZE = 4096
+_MEMO_TEXT = 256
 _TEXTS: dict[tuple[str, str], Text] = {}
 _CODES: dict[tuple[str, str, object, object], Code] = {}
 _IDENTS: dict[tuple[str, str, object, object], Identifier] = {}
@@ -250,8 +252,10 @@ _PERCENTS: dict[tuple[str, str], Percent] = {}
 _DATES: dict[tuple[str, str], DateValue] = {}
 
 
-def remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    """Store a built value in its bounded memo."""
+def remember(memo: dict[Any, Any], key: tuple[Any, ...], value: Any) -> None:
+    """Store a built value in its bounded memo (``key`` starts with the value's text)."""
+    if len(key[0]) > _MEMO_TEXT:
+        return
     if len(memo) >= _MEMO_SIZE:
         memo.clear()
     memo[key] = value
