@@ -116,12 +116,14 @@ def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
     # instructions per document (read 1.71 -> 1.73 M, bench/icount.py).
     found = _DEFAULTS.get(cls)
     scalars, factories, shell = found if found is not None else _defaults(cls)
-    # Display builds instead of copy()/update()/set() calls: fewer method calls per group.
-    d = {**scalars, "path": path, **values}
+    d = scalars.copy()
+    d["path"] = path
+    d.update(values)
     for name, factory in factories:
         if name not in values:
             d[name] = factory()
-    fields = {"path", *values}
+    fields = set(values)
+    fields.add("path")
     obj: Any = shell()
     obj.__dict__ = d
     obj.__pydantic_fields_set__ = fields
@@ -235,33 +237,6 @@ _F_BINARY = set(Binary.model_fields)
 # five stores are written out in each function for the same reason: folded into one helper they
 # cost 40 K instructions more per document (read 1.71 -> 1.75 M, measured with bench/icount.py).
 
-# Values are frozen and never changed after reading, so one object can stand for the same text
-# at the same path (with the same attributes) in every document: building one costs ~2.5 K
-# instructions, finding it by its key ~0.6 K, and one pass over the 2,993 XRechnung corpus
-# documents finds 93-98 % of values already seen (per kind). Attachments are never remembered,
-# nor amounts and quantities: they change from invoice to invoice, whereas party data, codes,
-# rates and dates repeat for a supplier (with every digit of the sample varied per copy, the
-# amount and quantity memos cost more on their misses than they saved: read 2.02 -> 2.21 M with,
-# 2.13 M without them; with only names and identifiers varied 2.04 -> 1.98 M).
-# Each memo is bounded by clearing, and only texts up to _MEMO_TEXT characters are kept, so a
-# memo holds at most a few megabytes whatever the documents hold.
-_MEMO_SIZE = 4096
-_MEMO_TEXT = 256
-_TEXTS: dict[tuple[str, str], Text] = {}
-_CODES: dict[tuple[str, str, object, object], Code] = {}
-_IDENTS: dict[tuple[str, str, object, object], Identifier] = {}
-_PERCENTS: dict[tuple[str, str], Percent] = {}
-_DATES: dict[tuple[str, str], DateValue] = {}
-
-
-def remember(memo: dict[Any, Any], key: tuple[Any, ...], value: Any) -> None:
-    """Store a built value in its bounded memo (``key`` starts with the value's text)."""
-    if len(key[0]) > _MEMO_TEXT:
-        return
-    if len(memo) >= _MEMO_SIZE:
-        memo.clear()
-    memo[key] = value
-
 
 def text(el: El, path: str) -> Text:
     if len(el) == 0:
@@ -269,17 +244,12 @@ def text(el: El, path: str) -> Text:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    key = (raw, path)
-    made = _TEXTS.get(key)
-    if made is not None:
-        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path}
     obj.__pydantic_fields_set__ = _F_TEXT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Text
-    remember(_TEXTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -296,17 +266,12 @@ def code(el: El, path: str) -> Code:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    key = (raw, path, list_id, list_version)
-    made = _CODES.get(key)
-    if made is not None:
-        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "list_id": list_id, "list_version": list_version}
     obj.__pydantic_fields_set__ = _F_CODE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Code
-    remember(_CODES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -322,17 +287,12 @@ def ident(el: El, path: str) -> Identifier:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    key = (raw, path, scheme, version)
-    made = _IDENTS.get(key)
-    if made is not None:
-        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "scheme": scheme, "scheme_version": version}
     obj.__pydantic_fields_set__ = _F_IDENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Identifier
-    remember(_IDENTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -372,17 +332,12 @@ def percent(el: El, path: str) -> Percent:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    key = (raw, path)
-    made = _PERCENTS.get(key)
-    if made is not None:
-        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_decimal(raw)}
     obj.__pydantic_fields_set__ = _F_PERCENT
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = Percent
-    remember(_PERCENTS, key, obj)
     return obj  # type: ignore[no-any-return]
 
 
@@ -392,17 +347,12 @@ def iso_date(el: El, path: str) -> DateValue:
         raw = t.strip(WS) if t else ""
     else:
         raw = text_of(el)
-    key = (raw, path)
-    made = _DATES.get(key)
-    if made is not None:
-        return made
     obj: Any = _ValueShell()
     obj.__dict__ = {"raw": raw, "path": path, "value": parse_date(raw), "format": None}
     obj.__pydantic_fields_set__ = _F_DATE
     obj.__pydantic_extra__ = None
     obj.__pydantic_private__ = None
     obj.__class__ = DateValue
-    remember(_DATES, key, obj)
     return obj  # type: ignore[no-any-return]
 
 

@@ -58,7 +58,6 @@ from einvoice.readers._common import (
     new,
     percent,
     quantity,
-    remember,
     text,
     text_of,
 )
@@ -80,23 +79,14 @@ _ADDRESS = {
 }
 
 
-# Remembered like the values in readers/_common.py: frozen, so shared by every document.
-_DATES: dict[tuple[str, str, str | None], DateValue] = {}
-
-
 def _date(el: El, path: str) -> DateValue | None:
     """A CII date wrapper (e.g. ram:IssueDateTime): the value is its udt/qdt date string child."""
     for q, c, p in kids(el, path):
         if q in ("udt:DateTimeString", "qdt:DateTimeString", "udt:DateString", "qdt:DateString"):
             raw = text_of(c)
             fmt = c.get("format")
-            key = (raw, p, fmt)
-            made = _DATES.get(key)
-            if made is None:
-                value = parse_date(raw, "102") if fmt == "102" else None
-                made = new(DateValue, raw=raw, path=p, value=value, format=fmt)
-                remember(_DATES, key, made)
-            return made
+            value = parse_date(raw, "102") if fmt == "102" else None
+            return new(DateValue, raw=raw, path=p, value=value, format=fmt)
     return None
 
 
