@@ -116,14 +116,12 @@ def group(cls: type[M], path: str, values: dict[str, Any]) -> M:
     # instructions per document (read 1.71 -> 1.73 M, bench/icount.py).
     found = _DEFAULTS.get(cls)
     scalars, factories, shell = found if found is not None else _defaults(cls)
-    d = scalars.copy()
-    d["path"] = path
-    d.update(values)
+    # Display builds instead of copy()/update()/set() calls: fewer method calls per group.
+    d = {**scalars, "path": path, **values}
     for name, factory in factories:
         if name not in values:
             d[name] = factory()
-    fields = set(values)
-    fields.add("path")
+    fields = {"path", *values}
     obj: Any = shell()
     obj.__dict__ = d
     obj.__pydantic_fields_set__ = fields
