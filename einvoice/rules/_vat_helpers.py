@@ -455,23 +455,36 @@ def party_tax_schemes(ctx: Context) -> dict[etree._Element, tuple[bool, etree._E
     return schemes
 
 
-def _ubl_tax_ids(ctx: Context, party: etree._Element | None, *, vat_only: bool) -> bool:
-    """``cac:PartyTaxScheme[...]/cbc:CompanyID`` exists (VAT: tax scheme upper-cased, trimmed).
+def _ubl_tax_ids(schemes: dict[etree._Element, tuple[bool, etree._Element | None]], d: Doc,
+                 party: etree._Element | None) -> tuple[bool, bool]:
+    """Whether ``cac:PartyTaxScheme[VAT]/cbc:CompanyID`` (tax scheme upper-cased, trimmed) and
+    whether any ``cac:PartyTaxScheme/cbc:CompanyID`` exists: one pass answers both.
 
     The party tax schemes come from the document index, read once per document.
     """
-    schemes = party_tax_schemes(ctx)
-    for pts in doc(ctx).kids(party, _PTS):
+    found_any = False
+    for pts in d.kids(party, _PTS):
         vat, cid = schemes[pts]
-        if cid is not None and (vat or not vat_only):
-            return True
-    return False
+        if cid is not None:
+            if vat:
+                return True, True
+            found_any = True
+    return False, found_any
 
 
-def _cii_tax_ids(d: Doc, party: etree._Element | None, schemes: tuple[str, ...]) -> bool:
-    """``ram:SpecifiedTaxRegistration/ram:ID[@schemeID = schemes]`` exists."""
-    return any(i.tag == _CII_ID and i.get("schemeID") in schemes
-               for r in d.kids(party, _CII_TAX_REG) for i in r)
+def _cii_tax_ids(d: Doc, party: etree._Element | None) -> tuple[bool, bool]:
+    """Whether ``ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']`` exists, and whether
+    one with ``@schemeID`` VA or FC does: one pass answers both."""
+    found_any = False
+    for r in d.kids(party, _CII_TAX_REG):
+        for i in r:
+            if i.tag == _CII_ID:
+                scheme = i.get("schemeID")
+                if scheme == "VA":
+                    return True, True
+                if scheme == "FC":
+                    found_any = True
+    return False, found_any
 
 
 def _model_parties(inv: Invoice, family: Family) -> Parties:
@@ -516,11 +529,12 @@ def _parties(ctx: Context) -> Parties:
         buyer = d.kid(agr, f"{{{RAM}}}BuyerTradeParty")
         if seller is None:
             return _model_parties(ctx.invoice, "cii")
+        seller_vat, seller_any = _cii_tax_ids(d, seller)
         return Parties(
-            seller_vat=_cii_tax_ids(d, seller, ("VA",)),
-            seller_any=_cii_tax_ids(d, seller, ("VA", "FC")),
-            taxrep_vat=_cii_tax_ids(d, rep, ("VA",)),
-            buyer_vat=_cii_tax_ids(d, buyer, ("VA",)),
+            seller_vat=seller_vat,
+            seller_any=seller_any,
+            taxrep_vat=_cii_tax_ids(d, rep)[0],
+            buyer_vat=_cii_tax_ids(d, buyer)[0],
             buyer_legal=any(i.tag == _CII_ID
                             for o in d.kids(buyer, f"{{{RAM}}}SpecifiedLegalOrganization")
                             for i in o),
@@ -533,11 +547,13 @@ def _parties(ctx: Context) -> Parties:
     rep = d.kid(root, f"{{{CAC}}}TaxRepresentativeParty")
     if supplier is None:
         return _model_parties(ctx.invoice, "ubl")
+    schemes = party_tax_schemes(ctx)
+    seller_vat, seller_any = _ubl_tax_ids(schemes, d, supplier)
     return Parties(
-        seller_vat=_ubl_tax_ids(ctx, supplier, vat_only=True),
-        seller_any=_ubl_tax_ids(ctx, supplier, vat_only=False),
-        taxrep_vat=_ubl_tax_ids(ctx, rep, vat_only=True),
-        buyer_vat=_ubl_tax_ids(ctx, customer, vat_only=True),
+        seller_vat=seller_vat,
+        seller_any=seller_any,
+        taxrep_vat=_ubl_tax_ids(schemes, d, rep)[0],
+        buyer_vat=_ubl_tax_ids(schemes, d, customer)[0],
         buyer_legal=any(i.tag == _UBL_COMPANY_ID
                         for e in d.kids(customer, f"{{{CAC}}}PartyLegalEntity") for i in e),
     )
