@@ -274,7 +274,7 @@ def main() -> int:
         if part not in PARTS and not part.startswith("rules:"):
             ap.error(f"unknown part {part}")
         per = per_document(part, args.repeat, args.every, args.vary)
-        print(f"{part:10} {per / 1e6:8.2f} M instructions per document", flush=True)
+        print(f"{part:10} {per / 1e6:9.3f} M instructions per document", flush=True)
     return 0
 
 
