@@ -281,7 +281,7 @@ class _Resolver:
                 elif tag == _CII_TYPE and not vat:
                     vat = (child.text or "").upper() == "VAT"
             if scheme is not None:
-                vat = any(i.tag == _UBL_ID and _norm((i.text or "").upper()) == "VAT" for i in scheme)
+                vat = says_vat(scheme)
             rate_raw = (rate_el.text or "") if rate_el is not None else None
             kind = self._kind(cat)
             for el in codes:
@@ -440,9 +440,14 @@ def ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
             if cid is None:
                 cid = child
         elif tag == _UBL_SCHEME and not vat:
-            vat = any(i.tag == _UBL_ID and " ".join((i.text or "").split()).upper() == "VAT"
-                      for i in child)
+            vat = says_vat(child)
     return vat, cid
+
+
+def says_vat(scheme: etree._Element) -> bool:
+    """UBL ``cac:TaxScheme``: some ``cbc:ID`` is VAT, upper-cased and trimmed (what the
+    official tests ask of category and party tax schemes alike)."""
+    return any(i.tag == _UBL_ID and _norm((i.text or "").upper()) == "VAT" for i in scheme)
 
 
 def party_tax_schemes(ctx: Context) -> dict[etree._Element, tuple[bool, etree._Element | None]]:
