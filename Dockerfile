@@ -1,8 +1,13 @@
 # The einvoice worker image: `docker build -t einvoice-worker .`
 # Runs `python worker.py`; settings from the environment (docs/worker.md).
 FROM python:3.11-slim AS build
+# setup.py compiles the hot modules with mypyc: the build stage needs a C compiler, the
+# runtime stage does not.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY einvoice ./einvoice
 RUN pip install --no-cache-dir --prefix=/install .
 

@@ -4,8 +4,12 @@
 ``einvoice.process(data)`` also returns the EN 16931 model the worker routes.
 """
 
-from einvoice.pipeline import Outcome, convert, process, validate
-from einvoice.report import Finding, Report
+from einvoice import native
+
+native.install()  # before anything imports a compiled module: a stale one must not shadow its source
+
+from einvoice.pipeline import Outcome, convert, process, validate  # noqa: E402
+from einvoice.report import Finding, Report  # noqa: E402
 
 __all__ = ["Finding", "Outcome", "Report", "convert", "process", "validate"]
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-from einvoice import logsetup
+from einvoice import logsetup, native, pipeline
 
 
 def add(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,9 +56,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if metrics is not None:
         log.info("metrics_serving", port=metrics.port)
+    # Load the rules now, not on the first invoice, so that the start line can say whether the
+    # hot modules run compiled: a stale build runs the source, correct but slower.
+    pipeline.warm_up()
     log.info("worker_starting", prefix=config.prefix, routing=config.routing_path,
              municipalities=len(worker.table.municipalities) if worker.table else 0,
-             prefetch=config.prefetch)
+             prefetch=config.prefetch, modules=native.flavour(),
+             stale_compiled_modules=native.stale_modules() or None)
     try:
         worker.run()
     except TopologyConflict:
