@@ -4,8 +4,9 @@ The install compiles a few hot modules with mypyc (``setup.py``; docs/performanc
 modules"). Python's import system prefers an extension module to the source beside it, so a
 source edited, pulled or checked out after the build would silently go unused. The build writes
 the sha256 of every source it compiled to ``compiled-sources.json``; ``install()`` puts a finder
-in front of the import system that loads a compiled module only while its source still has that
-digest, and the source otherwise (same results, slower), with one warning naming the module.
+in front of the import system that loads the compiled modules only while every one of their
+sources still has its digest, and all sources otherwise (same results, slower), with one warning
+naming the changed modules.
 
 ``EINVOICE_PURE_PYTHON=1`` in the environment makes every module load from source (parity tests,
 debugging with tracebacks into the source).
@@ -48,14 +49,34 @@ def source_digest(path: Path) -> str:
 
 
 class FreshSourceFinder(importlib.abc.MetaPathFinder):
-    """Hands out a compiled module of ``package`` only while it matches its source."""
+    """Hands out the compiled modules of ``package`` only while all of them match their sources.
+
+    All or nothing: compiled modules call each other's native code directly, not through the
+    module object, so one module loaded from its newer source would still be bypassed by its
+    compiled callers. ``digests`` lies in the package's directory and names modules by their
+    full name.
+    """
 
     def __init__(self, package: str, digests: Path, pure: bool) -> None:
         self.package = package + "."
         self.recorded = _recorded(digests)
-        self.pure = pure
         self.compiled: set[str] = set()
         self.stale: set[str] = set()
+        if not pure:
+            base = digests.parent
+            for name, digest in self.recorded.items():
+                source = base.joinpath(*name.removeprefix(self.package).split(".")).with_suffix(".py")
+                if not source.is_file() or source_digest(source) != digest:
+                    self.stale.add(name)
+            if self.stale:
+                warnings.warn(
+                    f"compiled modules do not match their sources ({', '.join(sorted(self.stale))}); "
+                    "running every module from source (slower). Reinstall (pip install -e .) to "
+                    "compile them again.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+        self.use_compiled = not pure and not self.stale
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -68,17 +89,9 @@ class FreshSourceFinder(importlib.abc.MetaPathFinder):
         source = Path(spec.origin).with_name(fullname.rpartition(".")[2] + ".py")
         if not source.is_file():
             return spec  # mypyc's own support library: no source of its own
-        if not self.pure:
-            if self.recorded.get(fullname) == source_digest(source):
-                self.compiled.add(fullname)
-                return spec
-            self.stale.add(fullname)
-            warnings.warn(
-                f"{fullname}: the compiled module does not match {source.name}; running the source "
-                "(slower). Reinstall (pip install -e .) to compile it again.",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        if self.use_compiled and fullname in self.recorded:
+            self.compiled.add(fullname)
+            return spec
         return importlib.util.spec_from_file_location(fullname, source)
 
 
@@ -97,7 +110,7 @@ def compiled_modules() -> list[str]:
 
 
 def stale_modules() -> list[str]:
-    """Compiled modules left unused because their source changed after the build."""
+    """Compiled modules whose source changed after the build (then none runs compiled)."""
     return sorted(_FINDER.stale)
 
 

@@ -18,48 +18,67 @@ ROOT = Path(__file__).resolve().parent.parent
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
-def _package(tmp_path: Path, digest_of_source: bool) -> tuple[Path, Path]:
-    """A package ``fakepkg`` with one module beside a (dummy) compiled file of it."""
+def _package(tmp_path: Path, stale: tuple[str, ...] = ()) -> Path:
+    """A package ``fakepkg`` with modules ``mod`` and ``other`` beside (dummy) compiled files;
+    the digests recorded for the modules in ``stale`` do not match their sources."""
     pkg = tmp_path / "fakepkg"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("", encoding="utf-8")
-    source = pkg / "mod.py"
-    source.write_text("VALUE = 1\n", encoding="utf-8")
-    (pkg / f"mod{SUFFIX}").write_bytes(b"")  # only its name matters: the finder never loads it
-    (pkg / f"mod__mypyc{SUFFIX}").write_bytes(b"")
-    digest = hashlib.sha256(source.read_bytes()).hexdigest() if digest_of_source else "0" * 64
-    digests = tmp_path / "digests.json"
-    digests.write_text(json.dumps({"fakepkg.mod": digest}), encoding="utf-8")
-    return pkg, digests
+    digests = {}
+    for name in ("mod", "other"):
+        source = pkg / f"{name}.py"
+        source.write_text(f"NAME = {name!r}\n", encoding="utf-8")
+        (pkg / f"{name}{SUFFIX}").write_bytes(b"")  # only its name matters: the finder never loads it
+        (pkg / f"{name}__mypyc{SUFFIX}").write_bytes(b"")
+        ok = hashlib.sha256(source.read_bytes()).hexdigest()
+        digests[f"fakepkg.{name}"] = "0" * 64 if name in stale else ok
+    (pkg / "compiled-sources.json").write_text(json.dumps(digests), encoding="utf-8")
+    return pkg
 
 
-def test_compiled_module_used_while_source_unchanged(tmp_path: Path) -> None:
-    pkg, digests = _package(tmp_path, digest_of_source=True)
-    finder = native.FreshSourceFinder("fakepkg", digests, pure=False)
-    spec = finder.find_spec("fakepkg.mod", [str(pkg)])
-    assert spec is not None and spec.origin == str(pkg / f"mod{SUFFIX}")
-    assert finder.compiled == {"fakepkg.mod"} and not finder.stale
+def _origin(finder: native.FreshSourceFinder, pkg: Path, name: str) -> str | None:
+    spec = finder.find_spec(f"fakepkg.{name}", [str(pkg)])
+    assert spec is not None
+    return spec.origin
 
 
-def test_changed_source_wins_over_stale_compiled_module(tmp_path: Path) -> None:
-    pkg, digests = _package(tmp_path, digest_of_source=False)
-    finder = native.FreshSourceFinder("fakepkg", digests, pure=False)
-    with pytest.warns(RuntimeWarning, match=r"fakepkg\.mod: the compiled module does not match mod\.py"):
-        spec = finder.find_spec("fakepkg.mod", [str(pkg)])
-    assert spec is not None and spec.origin == str(pkg / "mod.py")
+def test_compiled_modules_used_while_sources_unchanged(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    finder = native.FreshSourceFinder("fakepkg", pkg / "compiled-sources.json", pure=False)
+    assert _origin(finder, pkg, "mod") == str(pkg / f"mod{SUFFIX}")
+    assert _origin(finder, pkg, "other") == str(pkg / f"other{SUFFIX}")
+    assert finder.compiled == {"fakepkg.mod", "fakepkg.other"} and not finder.stale
+
+
+def test_one_changed_source_makes_every_module_run_from_source(tmp_path: Path) -> None:
+    pkg = _package(tmp_path, stale=("mod",))
+    with pytest.warns(RuntimeWarning, match=r"do not match their sources \(fakepkg\.mod\)"):
+        finder = native.FreshSourceFinder("fakepkg", pkg / "compiled-sources.json", pure=False)
+    # other is unchanged, but its compiled code would call mod's old native code directly.
+    assert _origin(finder, pkg, "other") == str(pkg / "other.py")
+    assert _origin(finder, pkg, "mod") == str(pkg / "mod.py")
     assert finder.stale == {"fakepkg.mod"} and not finder.compiled
 
 
+def test_missing_source_counts_as_changed(tmp_path: Path) -> None:
+    pkg = _package(tmp_path)
+    digests = json.loads((pkg / "compiled-sources.json").read_text(encoding="utf-8"))
+    digests["fakepkg.gone"] = "0" * 64
+    (pkg / "compiled-sources.json").write_text(json.dumps(digests), encoding="utf-8")
+    with pytest.warns(RuntimeWarning, match=r"fakepkg\.gone"):
+        finder = native.FreshSourceFinder("fakepkg", pkg / "compiled-sources.json", pure=False)
+    assert _origin(finder, pkg, "mod") == str(pkg / "mod.py")
+
+
 def test_pure_python_request_always_loads_source(tmp_path: Path) -> None:
-    pkg, digests = _package(tmp_path, digest_of_source=True)
-    finder = native.FreshSourceFinder("fakepkg", digests, pure=True)
-    spec = finder.find_spec("fakepkg.mod", [str(pkg)])
-    assert spec is not None and spec.origin == str(pkg / "mod.py")
+    pkg = _package(tmp_path)
+    finder = native.FreshSourceFinder("fakepkg", pkg / "compiled-sources.json", pure=True)
+    assert _origin(finder, pkg, "mod") == str(pkg / "mod.py")
     # mypyc's support library has no source: it is left to the import system as it is.
-    lib = finder.find_spec("fakepkg.mod__mypyc", [str(pkg)])
-    assert lib is not None and lib.origin == str(pkg / f"mod__mypyc{SUFFIX}")
+    assert _origin(finder, pkg, "mod__mypyc") == str(pkg / f"mod__mypyc{SUFFIX}")
     # Other packages are none of its business.
     assert finder.find_spec("json", None) is None
+    assert not finder.compiled
 
 
 def test_every_compiled_module_of_this_install_runs_compiled() -> None:
