@@ -156,9 +156,9 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     A position ``[n]`` is added only when siblings share the name, as lxml's getpath does.
     Comments and processing instructions are skipped.
     """
-    names = _QNAMES
+    names: dict[Any, str] = _QNAMES
     # Slicing hands over all child proxies at once, cheaper than iterating the element.
-    children: list[El] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
+    children: list[Any] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
     if len(children) == 1:
         # Most calls: a wrapper around one element (cac:Country, cac:TaxScheme, …).
         c = children[0]
@@ -211,6 +211,7 @@ def text_of(el: El) -> str:
 def _collect(el: El, parts: list[str]) -> None:
     if el.text and isinstance(el.tag, str):
         parts.append(el.text)
+    c: Any  # a comment's tag is a function, not the str the stubs say (mypyc checks it)
     for c in el:
         if isinstance(c.tag, str):
             _collect(c, parts)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -330,7 +330,8 @@ def _path_steps(path: str) -> tuple[str, ...]:
 
 def _children(el: etree._Element, step: str) -> list[etree._Element]:
     if step == "*":
-        return [c for c in el if isinstance(c.tag, str)]
+        kids: list[Any] = el[:]  # type: ignore[index, assignment]  # Any: comments among them
+        return [c for c in kids if isinstance(c.tag, str)]
     return list(el.iterchildren(step))
 
 
@@ -372,7 +373,13 @@ def first(el: etree._Element | None, path: str) -> etree._Element | None:
 
 def _first(el: etree._Element, steps: tuple[str, ...], i: int) -> etree._Element | None:
     step = steps[i]
-    kids = (c for c in el if isinstance(c.tag, str)) if step == "*" else el.iterchildren(step)
+    kids: Iterator[Any]
+    if step == "*":
+        # Any: comments among them, whose tag is a function, not the str the stubs say
+        nodes: list[Any] = el[:]  # type: ignore[index, assignment]  # (mypyc checks that)
+        kids = (c for c in nodes if isinstance(c.tag, str))
+    else:
+        kids = el.iterchildren(step)
     if i == len(steps) - 1:
         return next(kids, None)
     for c in kids:

@@ -121,7 +121,7 @@ def xpath_of(loc: Loc, positions: Positions | None = None) -> str:
     parts: list[str] = []
     el: El | None = loc
     while el is not None:
-        tag = el.tag
+        tag: Any = el.tag  # Any: a hand-written check may hand over a comment (see _numbered)
         if not isinstance(tag, str):
             break
         name = pname_of(tag)[0]
@@ -141,7 +141,10 @@ def xpath_of(loc: Loc, positions: Positions | None = None) -> str:
 
 
 def _numbered(parent: El, tag: str) -> dict[El, int] | None:
-    same = [c for c in parent if c.tag == tag]
+    # Any: a comment's or processing instruction's tag is a function, not the str the stubs
+    # say (code compiled with mypyc would check the annotation and raise).
+    kids: list[Any] = parent[:]  # type: ignore[index, assignment]  # stubs lack slicing
+    same = [c for c in kids if c.tag == tag]
     if len(same) < 2:
         return None
     return {c: n for n, c in enumerate(same, 1)}
@@ -159,7 +162,8 @@ def children(el: El, pname: str) -> list[El]:
     tag = _CLARK.get(pname)
     if tag is None:
         tag = _CLARK[pname] = clark(pname)
-    return [c for c in el if c.tag == tag]
+    kids: list[Any] = el[:]  # type: ignore[index, assignment]  # Any: comments among them (see _numbered)
+    return [c for c in kids if c.tag == tag]
 
 
 _CLARK: dict[str, str] = {}

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from lxml import etree
 
@@ -342,8 +342,9 @@ def xpath_of(el: El, steps_cache: dict[El, str] | None = None) -> str:
     cur: El | None = el
     while cur is not None:
         parent = cur.getparent()
+        tag: Any = cur.tag  # Any: ``el`` may be a comment, whose tag is a function (mypyc checks)
         if parent is None:
-            steps.append(_step_name(cur.tag))
+            steps.append(_step_name(tag))
         elif steps_cache is not None:
             step = steps_cache.get(cur)
             if step is None:
@@ -351,15 +352,16 @@ def xpath_of(el: El, steps_cache: dict[El, str] | None = None) -> str:
                 step = steps_cache[cur]
             steps.append(step)
         else:
-            same = parent.findall(cur.tag)
-            name = _step_name(cur.tag)
+            same = parent.findall(tag)
+            name = _step_name(tag)
             steps.append(f"{name}[{same.index(cur) + 1}]" if len(same) > 1 else name)
         cur = parent
     return "/" + "/".join(reversed(steps))
 
 
 def _number_children(parent: El, out: dict[El, str]) -> None:
-    kids = [c for c in parent if isinstance(c.tag, str)]
+    children: list[Any] = parent[:]  # type: ignore[index, assignment]  # Any: comments among them
+    kids = [c for c in children if isinstance(c.tag, str)]
     counts: dict[str, int] = {}
     for c in kids:
         counts[c.tag] = counts.get(c.tag, 0) + 1
@@ -528,7 +530,7 @@ class Doc:
 def _tag(el: El | None) -> str:
     if el is None:
         return ""
-    t = el.tag
+    t: Any = el.tag  # a function for comments, not the str the stubs say (mypyc checks it)
     return t if isinstance(t, str) else ""
 
 
@@ -619,6 +621,7 @@ def _odd_nodes(root: El) -> list[El]:
     """The comments, PIs and entities below ``root``, grouped by kind in the order each kind
     first occurs (the order the parents of comment-only elements have always been added in)."""
     groups: dict[object, list[El]] = {}
+    o: Any  # comments and PIs: their tag is a function, not the str the stubs say (mypyc checks)
     for o in root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity):
         lst = groups.get(o.tag)
         if lst is None:

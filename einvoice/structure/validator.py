@@ -68,7 +68,7 @@ class Walk:
     # -- entry -----------------------------------------------------------------------------------
     def run(self, root: El) -> list[Finding]:
         try:
-            tag = root.tag
+            tag: Any = root.tag  # Any: a str for elements only (mypyc checks annotations)
             decl = self.table.global_element(tag, self.syntax) if isinstance(tag, str) else None
             if decl is None or tag != self.table.roots.get(self.syntax):
                 name = display(tag) if isinstance(tag, str) else "?"
@@ -133,6 +133,7 @@ class Walk:
         # A child in order may be any particle after the current one up to ``hi`` (see
         # Particle.hi): one comparison settles the common case; the rest is checked in full.
         hi = ct.hi
+        child: Any
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             if tail != blank and tail != outer:
@@ -205,6 +206,7 @@ class Walk:
         blank = t  # as in sequence
         states = ct.states
         state = states[0]
+        child: Any
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             if tail != blank:
@@ -258,6 +260,7 @@ class Walk:
         t = el.text
         if t and not ct.mixed and not (t.isspace() and t.isascii()):
             self.stray_text(el, t)
+        child: Any
         for child in el:
             tail = child.tail
             if tail and not ct.mixed and not (tail.isspace() and tail.isascii()):
@@ -273,6 +276,7 @@ class Walk:
     def simple_text(self, el: El, st: SType, flags: Flags) -> None:
         if len(el):
             parts = [el.text or ""]
+            child: Any
             for child in el:
                 if isinstance(child.tag, str):
                     name = display(el.tag)
@@ -344,6 +348,7 @@ class Walk:
                 if found is not None:
                     self.element(el, found, None)
                 return
+        child: Any
         for child in el:
             tag = child.tag
             if tag.__class__ is not str:
@@ -510,7 +515,8 @@ class Walk:
         v = value.strip(" \t\r\n")
         if v not in ("true", "1"):
             return False
-        if (len(el) and any(isinstance(c.tag, str) for c in el)) or (el.text or "").strip(" \t\r\n"):
+        kids: list[Any] = list(el)
+        if any(isinstance(c.tag, str) for c in kids) or (el.text or "").strip(" \t\r\n"):
             self.report(
                 "EINV-STRUCT-XSI",
                 xpath(el),
