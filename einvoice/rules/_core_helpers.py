@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from lxml import etree
 
@@ -26,7 +26,7 @@ from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowa
 from einvoice.model.values import Amount, Percent, Quantity
 from einvoice.namespaces import PREFIX
 from einvoice.rules._vat_helpers import category_scan
-from einvoice.rules._xr_helpers import doc, xpath_of
+from einvoice.rules._xr_helpers import Node, doc, xpath_of
 from einvoice.rules.registry import Context, Hit
 
 T = TypeVar("T")
@@ -330,8 +330,8 @@ def _path_steps(path: str) -> tuple[str, ...]:
 
 def _children(el: etree._Element, step: str) -> list[etree._Element]:
     if step == "*":
-        kids: list[Any] = el[:]  # type: ignore[index, assignment]  # Any: comments among them
-        return [c for c in kids if isinstance(c.tag, str)]
+        nodes: Iterable[Node] = el
+        return [c for c in nodes if isinstance(c.tag, str)]
     return list(el.iterchildren(step))
 
 
@@ -373,13 +373,8 @@ def first(el: etree._Element | None, path: str) -> etree._Element | None:
 
 def _first(el: etree._Element, steps: tuple[str, ...], i: int) -> etree._Element | None:
     step = steps[i]
-    kids: Iterator[Any]
-    if step == "*":
-        # Any: comments among them, whose tag is a function, not the str the stubs say
-        nodes: list[Any] = el[:]  # type: ignore[index, assignment]  # (mypyc checks that)
-        kids = (c for c in nodes if isinstance(c.tag, str))
-    else:
-        kids = el.iterchildren(step)
+    nodes: Iterable[Node] = el
+    kids = (c for c in nodes if isinstance(c.tag, str)) if step == "*" else el.iterchildren(step)
     if i == len(steps) - 1:
         return next(kids, None)
     for c in kids:

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -37,7 +37,7 @@ from einvoice.model.invoice import VatBreakdown
 from einvoice.model.values import Amount, Code, Percent, parse_decimal
 from einvoice.namespaces import CAC, CBC, RAM, RSM, UDT
 from einvoice.readers._common import qname
-from einvoice.rules._xr_helpers import Doc, doc
+from einvoice.rules._xr_helpers import Doc, Node, doc
 from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
 
 # --- per-document facts ---------------------------------------------------------------------
@@ -153,6 +153,9 @@ def _scan_ubl(ctx: Context) -> CategoryScan:
     d = doc(ctx)  # the shared document index: no walk of our own
     all_vat = True
     quirks = False
+    child: Node
+    i: Node
+    nxt: Node
     for cat in (*d.all(_TAXCAT), *d.all(_CLASSCAT)):
         scheme_ok = False
         for child in cat:
@@ -184,6 +187,7 @@ def _scan_cii(ctx: Context) -> CategoryScan:
     d = doc(ctx)
     all_vat = True
     quirks = False
+    child: Node
     for tax in (*d.all(_CII_TAX[0]), *d.all(_CII_TAX[1])):
         type_ok = False
         for child in tax:
@@ -206,7 +210,7 @@ def _scan_cii(ctx: Context) -> CategoryScan:
 def _cii_structure_quirk(tax: etree._Element) -> bool:
     if tax.tag == _CII_TAX[0]:
         # Several breakdowns are normal; several taxes on one line are not in the model.
-        nxt = tax.getnext()
+        nxt: Node = tax.getnext()
         if nxt is not None and nxt.tag == tax.tag:
             parent = tax.getparent()
             if parent is not None and parent.tag == _CII_LINE_SETTLEMENT:
@@ -268,6 +272,7 @@ class _Resolver:
             rate_el: etree._Element | None = None
             scheme: etree._Element | None = None
             vat = False
+            child: Node
             for child in cat:
                 tag = child.tag
                 if tag == code_tag:
@@ -373,6 +378,7 @@ def reader_path(el: etree._Element, memo: PathMemo) -> str:
 
 def _child_groups(parent: etree._Element) -> dict[str, list[etree._Element]]:
     groups: dict[str, list[etree._Element]] = {}
+    c: Node
     for c in parent:
         tag = c.tag
         if isinstance(tag, str):
@@ -434,6 +440,7 @@ def ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
     """
     vat = False
     cid = None
+    child: Node
     for child in pts:
         tag = child.tag
         if tag == _UBL_COMPANY_ID:
@@ -447,7 +454,8 @@ def ubl_vat_scheme(pts: etree._Element) -> tuple[bool, etree._Element | None]:
 def says_vat(scheme: etree._Element) -> bool:
     """UBL ``cac:TaxScheme``: some ``cbc:ID`` is VAT, upper-cased and trimmed (what the
     official tests ask of category and party tax schemes alike)."""
-    return any(i.tag == _UBL_ID and _norm((i.text or "").upper()) == "VAT" for i in scheme)
+    nodes: Iterable[Node] = scheme
+    return any(i.tag == _UBL_ID and _norm((i.text or "").upper()) == "VAT" for i in nodes)
 
 
 def party_tax_schemes(ctx: Context) -> dict[etree._Element, tuple[bool, etree._Element | None]]:
@@ -481,6 +489,7 @@ def _cii_tax_ids(d: Doc, party: etree._Element | None) -> tuple[bool, bool]:
     """Whether ``ram:SpecifiedTaxRegistration/ram:ID[@schemeID = 'VA']`` exists, and whether
     one with ``@schemeID`` VA or FC does: one pass answers both."""
     found_any = False
+    i: Node
     for r in d.kids(party, _CII_TAX_REG):
         for i in r:
             if i.tag == _CII_ID:
@@ -542,7 +551,7 @@ def _parties(ctx: Context) -> Parties:
             buyer_vat=_cii_tax_ids(d, buyer)[0],
             buyer_legal=any(i.tag == _CII_ID
                             for o in d.kids(buyer, f"{{{RAM}}}SpecifiedLegalOrganization")
-                            for i in o),
+                            for i in cast("Iterable[Node]", o)),
         )
 
     def party(tag: str) -> etree._Element | None:
@@ -560,7 +569,8 @@ def _parties(ctx: Context) -> Parties:
         taxrep_vat=_ubl_tax_ids(schemes, d, rep)[0],
         buyer_vat=_ubl_tax_ids(schemes, d, customer)[0],
         buyer_legal=any(i.tag == _UBL_COMPANY_ID
-                        for e in d.kids(customer, f"{{{CAC}}}PartyLegalEntity") for i in e),
+                        for e in d.kids(customer, f"{{{CAC}}}PartyLegalEntity")
+                        for i in cast("Iterable[Node]", e)),
     )
 
 

@@ -29,6 +29,9 @@ from einvoice.scenario import Level
 from einvoice.syntax import XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
 
 El = etree._Element
+# A child node that may be a comment, PI or entity: lxml's stubs give every node a ``str`` tag,
+# but theirs is a function. Typed ``Any`` so code compiled with mypyc does not check it as a str.
+Node = Any
 
 # --- qualified names (Clark notation) ------------------------------------------------------------
 
@@ -360,8 +363,8 @@ def xpath_of(el: El, steps_cache: dict[El, str] | None = None) -> str:
 
 
 def _number_children(parent: El, out: dict[El, str]) -> None:
-    children: list[Any] = parent[:]  # type: ignore[index, assignment]  # Any: comments among them
-    kids = [c for c in children if isinstance(c.tag, str)]
+    nodes: Iterable[Node] = parent
+    kids = [c for c in nodes if isinstance(c.tag, str)]
     counts: dict[str, int] = {}
     for c in kids:
         counts[c.tag] = counts.get(c.tag, 0) + 1
@@ -621,7 +624,7 @@ def _odd_nodes(root: El) -> list[El]:
     """The comments, PIs and entities below ``root``, grouped by kind in the order each kind
     first occurs (the order the parents of comment-only elements have always been added in)."""
     groups: dict[object, list[El]] = {}
-    o: Any  # comments and PIs: their tag is a function, not the str the stubs say (mypyc checks)
+    o: Node
     for o in root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity):
         lst = groups.get(o.tag)
         if lst is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, cast
 
 from lxml import etree
 
@@ -29,7 +29,7 @@ from einvoice.rules._core_helpers import (
     xml_text,
 )
 from einvoice.rules._vat_helpers import party_tax_schemes
-from einvoice.rules._xr_helpers import Doc, doc
+from einvoice.rules._xr_helpers import Doc, Node, doc
 from einvoice.rules.registry import Context, Hit, rule
 
 E: Final = "error"
@@ -195,7 +195,7 @@ def _texts(d: Doc, el: etree._Element | None, path: str) -> set[str]:
     # take every such element of the document.
     # a leaf's string value is its text (an element holding a comment is no leaf: len counts it)
     return {(x.text or "") if not len(x) else "".join(str(t) for t in x.itertext())
-            for parent in d.below(el, *steps) for x in parent if x.tag == leaf}
+            for parent in d.below(el, *steps) for x in cast("Iterable[Node]", parent) if x.tag == leaf}
 
 
 @functools.cache
@@ -438,7 +438,8 @@ def _xml_path(el: etree._Element) -> str:
         parent = cur.getparent()
         name = _qn(cur.tag)
         if parent is not None:
-            same = [c for c in parent if c.tag == cur.tag]
+            nodes: Iterable[Node] = parent
+            same = [c for c in nodes if c.tag == cur.tag]
             if len(same) > 1:
                 name += f"[{same.index(cur) + 1}]"
         steps.append(name)

@@ -46,7 +46,7 @@ from einvoice.rules._core_helpers import (
     xround,
 )
 from einvoice.rules._vat_helpers import party_tax_schemes
-from einvoice.rules._xr_helpers import Doc, doc, xpath_of
+from einvoice.rules._xr_helpers import Doc, Node, doc, xpath_of
 from einvoice.rules.registry import Context, Hit, rule
 
 CENT = Decimal("0.01")
@@ -612,7 +612,8 @@ def br_co_19(ctx: Context) -> Iterable[Hit]:
         periods = doc(ctx).kids(ctx.root, _INVOICE_PERIOD)
         for i, el in enumerate(periods, 1):
             # one loop over the period's few children instead of three lxml look-ups
-            if not any(c.tag in _PERIOD_GIVEN for c in el):
+            nodes: Iterable[Node] = el
+            if not any(c.tag in _PERIOD_GIVEN for c in nodes):
                 pos = f"[{i}]" if len(periods) > 1 else ""
                 yield hit(f"{root_path(ctx)}/cac:InvoicePeriod{pos}", de, en)
         for line in _sub_lines(ctx.invoice.lines):

@@ -14,6 +14,7 @@ from einvoice.rules._xr_helpers import EMAIL as _EMAIL
 from einvoice.rules._xr_helpers import (
     Doc,
     El,
+    Node,
     any_filled,
     blank,
     cac,
@@ -104,6 +105,7 @@ def _ubl_line_uses_vat_code(d: Doc, root: El) -> bool:
         # Down through the index's parent maps; the category's IDs by one child loop, not by a
         # parent map over every cbc:ID of the document.
         for c in d.below(root, line_tag, cac("Item"), cac("ClassifiedTaxCategory")):
+            i: Node
             for i in c:
                 if i.tag == tag_id and string_value(i) in _VAT_CODES:
                     return True
@@ -118,6 +120,7 @@ def _cii_lines_use_vat_code(line_tax: list[El]) -> bool:
     """
     tag_type, tag_cat = ram("TypeCode"), ram("CategoryCode")
     vat = cat = False
+    c: Node
     for lt in line_tax:
         for c in lt:
             tag = c.tag

@@ -8,8 +8,12 @@ level from the scenario's table and turns hits into findings.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from types import FunctionType
 from typing import Any, Literal, NamedTuple
 
 from lxml import etree
@@ -133,6 +137,41 @@ def register(r: Rule) -> Rule:
     return r
 
 
+def _description(check: Check) -> str:
+    """The first line of ``check``'s docstring."""
+    doc = check.__doc__
+    if doc is None and not isinstance(check, FunctionType):
+        # A function compiled with mypyc keeps no docstring: read it from the module's source.
+        doc = _source_docstrings(check.__module__).get(getattr(check, "__name__", ""))
+    return (doc or "").strip().split("\n")[0]
+
+
+@cache
+def _source_docstrings(module: str) -> dict[str, str]:
+    """Docstrings of the functions in ``module``'s source file, by name (names defined more
+    than once left out), or none when the source is not next to the compiled module."""
+    import ast
+
+    path = getattr(sys.modules.get(module), "__file__", None)
+    if not path:
+        return {}
+    try:
+        tree = ast.parse(Path(path).with_name(module.rpartition(".")[2] + ".py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    docs: dict[str, str] = {}
+    seen: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            doc = ast.get_docstring(node, clean=False)
+            if node.name in seen:
+                docs.pop(node.name, None)
+            elif doc is not None:
+                docs[node.name] = doc
+            seen.add(node.name)
+    return docs
+
+
 def rule(
     id_: str,
     *,
@@ -155,7 +194,7 @@ def rule(
                 layer=layer,
                 bts=tuple(bts),
                 syntaxes=frozenset(syntaxes),
-                description=(check.__doc__ or "").strip().split("\n")[0],
+                description=_description(check),
                 check=check,
                 level_by_family=dict(level_by_family or {}),
                 max_hits=max_hits,
