@@ -30,7 +30,7 @@ import pytest
 from hostile import mutate
 from hostile.trap import Trap, serve
 
-from einvoice import intake
+from einvoice import intake, native
 from einvoice.routing import parse_table
 from einvoice.worker.publisher import InboundPublisher
 from einvoice.worker.topology import Names
@@ -196,6 +196,18 @@ def hostile_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile
             assert worker.stop() == 0, "the worker stops cleanly after all of it"
     finally:
         cleanup(names, parse_table(HOSTILE_TABLE))
+
+
+def test_start_line_says_whether_modules_run_compiled(hostile_worker: HostileWorker) -> None:
+    """Operators see from the first log line whether the install's compiled modules run (a
+    stale or failed build runs the source: correct, but a third slower)."""
+    lines = [json.loads(line) for line in hostile_worker.worker.log().splitlines()
+             if b'"worker_starting"' in line]
+    assert len(lines) == 1, hostile_worker.worker.log()[-2000:].decode()
+    compiled = bool(native.DIGESTS.exists() and json.loads(native.DIGESTS.read_text(encoding="utf-8")))
+    want = "compiled" if compiled and not native.pure_python_requested() else "interpreted"
+    assert lines[0]["modules"] == want
+    assert "stale_compiled_modules" not in lines[0]
 
 
 # ---- DTD-borne attacks ----------------------------------------------------------------
