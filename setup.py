@@ -1,4 +1,5 @@
-"""Build script: compiles the hot modules with mypyc (docs/performance.md, "Compiled modules").
+"""Build script: compiles the hot modules with mypyc (docs/performance.md, "Sixth pass:
+compiled modules").
 
 Set ``EINVOICE_PURE_PYTHON=1`` to install without compiling: the package then runs as plain
 Python with identical results, only slower. Either way ``einvoice/compiled-sources.json`` records

@@ -1,7 +1,7 @@
 """Compiled modules: which ones run, and the guard that keeps a stale one from shadowing its source.
 
-The install compiles a few hot modules with mypyc (``setup.py``; docs/performance.md, "Compiled
-modules"). Python's import system prefers an extension module to the source beside it, so a
+The install compiles a few hot modules with mypyc (``setup.py``; docs/performance.md, "Sixth
+pass: compiled modules"). Python's import system prefers an extension module to the source beside it, so a
 source edited, pulled or checked out after the build would silently go unused. The build writes
 the sha256 of every source it compiled to ``compiled-sources.json``; ``install()`` puts a finder
 in front of the import system that loads the compiled modules only while every one of their

@@ -59,10 +59,11 @@ def run(args: argparse.Namespace) -> int:
     # Load the rules now, not on the first invoice, so that the start line can say whether the
     # hot modules run compiled: a stale build runs the source, correct but slower.
     pipeline.warm_up()
-    stale = {"stale_compiled_modules": native.stale_modules()} if native.stale_modules() else {}
+    stale = native.stale_modules()
     log.info("worker_starting", prefix=config.prefix, routing=config.routing_path,
              municipalities=len(worker.table.municipalities) if worker.table else 0,
-             prefetch=config.prefetch, modules=native.flavour(), **stale)
+             prefetch=config.prefetch, modules=native.flavour(),
+             **({"stale_compiled_modules": stale} if stale else {}))
     try:
         worker.run()
     except TopologyConflict:

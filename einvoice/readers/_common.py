@@ -31,6 +31,7 @@ from einvoice.model.values import (
     parse_decimal,
 )
 from einvoice.namespaces import PREFIX
+from einvoice.xmlnode import Node
 
 M = TypeVar("M", bound=BaseModel)
 El = etree._Element
@@ -158,7 +159,7 @@ def kids(el: El, path: str) -> list[tuple[str, El, str]]:
     """
     names: dict[Any, str] = _QNAMES
     # Slicing hands over all child proxies at once, cheaper than iterating the element.
-    children: list[Any] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
+    children: list[Node] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
     if len(children) == 1:
         # Most calls: a wrapper around one element (cac:Country, cac:TaxScheme, …).
         c = children[0]
@@ -211,7 +212,7 @@ def text_of(el: El) -> str:
 def _collect(el: El, parts: list[str]) -> None:
     if el.text and isinstance(el.tag, str):
         parts.append(el.text)
-    c: Any  # a comment's tag is a function, not the str the stubs say (mypyc checks it)
+    c: Node
     for c in el:
         if isinstance(c.tag, str):
             _collect(c, parts)

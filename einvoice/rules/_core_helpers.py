@@ -26,8 +26,9 @@ from einvoice.model.invoice import DocumentAllowance, DocumentCharge, LineAllowa
 from einvoice.model.values import Amount, Percent, Quantity
 from einvoice.namespaces import PREFIX
 from einvoice.rules._vat_helpers import category_scan
-from einvoice.rules._xr_helpers import Node, doc, xpath_of
+from einvoice.rules._xr_helpers import doc, xpath_of
 from einvoice.rules.registry import Context, Hit
+from einvoice.xmlnode import Node
 
 T = TypeVar("T")
 

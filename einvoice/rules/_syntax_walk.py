@@ -31,6 +31,7 @@ from lxml import etree
 from einvoice.namespaces import PREFIX
 from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
 from einvoice.scenario import Level
+from einvoice.xmlnode import Node
 
 El = etree._Element
 Loc = El | tuple[El, str]  # an element, or (owner element, attribute name)
@@ -121,7 +122,7 @@ def xpath_of(loc: Loc, positions: Positions | None = None) -> str:
     parts: list[str] = []
     el: El | None = loc
     while el is not None:
-        tag: Any = el.tag  # Any: a hand-written check may hand over a comment (see _numbered)
+        tag: Any = el.tag  # a hand-written check may hand over a comment (einvoice/xmlnode.py)
         if not isinstance(tag, str):
             break
         name = pname_of(tag)[0]
@@ -141,9 +142,7 @@ def xpath_of(loc: Loc, positions: Positions | None = None) -> str:
 
 
 def _numbered(parent: El, tag: str) -> dict[El, int] | None:
-    # Any: a comment's or processing instruction's tag is a function, not the str the stubs
-    # say (code compiled with mypyc would check the annotation and raise).
-    kids: list[Any] = parent[:]  # type: ignore[index, assignment]  # stubs lack slicing
+    kids: list[Node] = parent[:]  # type: ignore[index, assignment]  # stubs lack slicing
     same = [c for c in kids if c.tag == tag]
     if len(same) < 2:
         return None
@@ -162,7 +161,7 @@ def children(el: El, pname: str) -> list[El]:
     tag = _CLARK.get(pname)
     if tag is None:
         tag = _CLARK[pname] = clark(pname)
-    kids: list[Any] = el[:]  # type: ignore[index, assignment]  # Any: comments among them (see _numbered)
+    kids: list[Node] = el[:]  # type: ignore[index, assignment]  # stubs lack slicing
     return [c for c in kids if c.tag == tag]
 
 

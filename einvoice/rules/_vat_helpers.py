@@ -37,8 +37,9 @@ from einvoice.model.invoice import VatBreakdown
 from einvoice.model.values import Amount, Code, Percent, parse_decimal
 from einvoice.namespaces import CAC, CBC, RAM, RSM, UDT
 from einvoice.readers._common import qname
-from einvoice.rules._xr_helpers import Doc, Node, doc
+from einvoice.rules._xr_helpers import Doc, doc
 from einvoice.rules.registry import Context, Family, Hit, Rule, register_family
+from einvoice.xmlnode import Node
 
 # --- per-document facts ---------------------------------------------------------------------
 

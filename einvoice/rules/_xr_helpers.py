@@ -27,11 +27,9 @@ from einvoice.rules.registry import Check, Family, Hit, Layer, rule
 from einvoice.rules.registry import Context as RuleContext
 from einvoice.scenario import Level
 from einvoice.syntax import XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
+from einvoice.xmlnode import Node
 
 El = etree._Element
-# A child node that may be a comment, PI or entity: lxml's stubs give every node a ``str`` tag,
-# but theirs is a function. Typed ``Any`` so code compiled with mypyc does not check it as a str.
-Node = Any
 
 # --- qualified names (Clark notation) ------------------------------------------------------------
 

@@ -29,8 +29,9 @@ from einvoice.rules._core_helpers import (
     xml_text,
 )
 from einvoice.rules._vat_helpers import party_tax_schemes
-from einvoice.rules._xr_helpers import Doc, Node, doc
+from einvoice.rules._xr_helpers import Doc, doc
 from einvoice.rules.registry import Context, Hit, rule
+from einvoice.xmlnode import Node
 
 E: Final = "error"
 EN: Final = "en16931"

@@ -46,8 +46,9 @@ from einvoice.rules._core_helpers import (
     xround,
 )
 from einvoice.rules._vat_helpers import party_tax_schemes
-from einvoice.rules._xr_helpers import Doc, Node, doc, xpath_of
+from einvoice.rules._xr_helpers import Doc, doc, xpath_of
 from einvoice.rules.registry import Context, Hit, rule
+from einvoice.xmlnode import Node
 
 CENT = Decimal("0.01")
 E: Final = "error"

@@ -14,7 +14,6 @@ from einvoice.rules._xr_helpers import EMAIL as _EMAIL
 from einvoice.rules._xr_helpers import (
     Doc,
     El,
-    Node,
     any_filled,
     blank,
     cac,
@@ -34,6 +33,7 @@ from einvoice.rules._xr_helpers import (
 )
 from einvoice.rules.registry import Context, Hit
 from einvoice.syntax import XRECHNUNG_3, XRECHNUNG_3_CVD, XRECHNUNG_3_EXTENSION
+from einvoice.xmlnode import Node
 
 
 def _given(v: Value | None) -> bool:

@@ -22,6 +22,7 @@ from einvoice.structure import messages as msg
 from einvoice.structure.anyuri import is_any_uri
 from einvoice.structure.names import attribute_path, display, listing, local_of, namespace_of, xpath
 from einvoice.structure.table import DFA, SEQ, SIMPLE, TEXT, CType, SType, Table, Wildcard
+from einvoice.xmlnode import Node
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSI_TYPE = f"{{{XSI}}}type"
@@ -68,7 +69,7 @@ class Walk:
     # -- entry -----------------------------------------------------------------------------------
     def run(self, root: El) -> list[Finding]:
         try:
-            tag: Any = root.tag  # Any: a str for elements only (mypyc checks annotations)
+            tag: Any = root.tag  # a str for elements only (einvoice/xmlnode.py)
             decl = self.table.global_element(tag, self.syntax) if isinstance(tag, str) else None
             if decl is None or tag != self.table.roots.get(self.syntax):
                 name = display(tag) if isinstance(tag, str) else "?"
@@ -133,7 +134,7 @@ class Walk:
         # A child in order may be any particle after the current one up to ``hi`` (see
         # Particle.hi): one comparison settles the common case; the rest is checked in full.
         hi = ct.hi
-        child: Any
+        child: Node
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             if tail != blank and tail != outer:
@@ -206,7 +207,7 @@ class Walk:
         blank = t  # as in sequence
         states = ct.states
         state = states[0]
-        child: Any
+        child: Node
         for child in el[:]:  # type: ignore[index]  # a slice: no iterator object per parent
             tail = child.tail
             if tail != blank:
@@ -260,7 +261,7 @@ class Walk:
         t = el.text
         if t and not ct.mixed and not (t.isspace() and t.isascii()):
             self.stray_text(el, t)
-        child: Any
+        child: Node
         for child in el:
             tail = child.tail
             if tail and not ct.mixed and not (tail.isspace() and tail.isascii()):
@@ -276,7 +277,7 @@ class Walk:
     def simple_text(self, el: El, st: SType, flags: Flags) -> None:
         if len(el):
             parts = [el.text or ""]
-            child: Any
+            child: Node
             for child in el:
                 if isinstance(child.tag, str):
                     name = display(el.tag)
@@ -348,7 +349,7 @@ class Walk:
                 if found is not None:
                     self.element(el, found, None)
                 return
-        child: Any
+        child: Node
         for child in el:
             tag = child.tag
             if tag.__class__ is not str:
@@ -515,7 +516,7 @@ class Walk:
         v = value.strip(" \t\r\n")
         if v not in ("true", "1"):
             return False
-        kids: list[Any] = list(el)
+        kids: list[Node] = list(el)
         if any(isinstance(c.tag, str) for c in kids) or (el.text or "").strip(" \t\r\n"):
             self.report(
                 "EINV-STRUCT-XSI",
